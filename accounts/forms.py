@@ -1,0 +1,40 @@
+from django import forms
+
+from .models import OrganisationalUnit, User, time_zone_choices
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = [
+            "display_name",
+            "unit",
+            "job_title",
+            "location",
+            "bio",
+            "expertise",
+            "timezone",
+            "email_notifications",
+        ]
+        labels = {"display_name": "Name shown to others"}
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "expertise": forms.TextInput(
+                attrs={"autocomplete": "off", "placeholder": "e.g. kubernetes, wound care, python"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+        self.fields["unit"].empty_label = "Choose your unit"
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Name or job title")
+    unit = forms.ModelChoiceField(
+        queryset=OrganisationalUnit.objects.all(), required=False, empty_label="All units"
+    )
+    expertise = forms.CharField(required=False, label="Expertise")

@@ -1,0 +1,130 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    # Read at run time, not stored in migrations: the list depends on the machine's tzdata.
+    return [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a time zone we know.") from exc
+
+
+class OrganisationalUnit(models.Model):
+    """A department, site or business unit; communities are measured by how many they bridge."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def search(self, query: str):
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            models.Q(display_name__icontains=query)
+            | models.Q(email__icontains=query)
+            | models.Q(job_title__icontains=query)
+        )
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. The email address is the login; the profile lives on the same row."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+
+    display_name = models.CharField(max_length=120, blank=True)
+    unit = models.ForeignKey(
+        OrganisationalUnit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        verbose_name="organisational unit",
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    bio = models.TextField("short bio", max_length=1000, blank=True)
+    timezone = models.CharField("time zone", max_length=64, default="UTC", validators=[validate_time_zone])
+    email_notifications = models.BooleanField(
+        "email me copies of my notifications", default=True
+    )
+    expertise = TaggableManager(
+        "expertise",
+        blank=True,
+        help_text="What you know well enough to help others with, separated by commas.",
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["display_name", "email"]
+        indexes = [models.Index(Lower("display_name"), name="user_display_name_lower")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.email.split("@")[0]
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.replace(".", " ").split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    @property
+    def profile_complete(self) -> bool:
+        return bool(self.display_name and self.unit_id)
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", args=[self.pk])

@@ -1,0 +1,84 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from taggit.models import Tag
+
+from communities.models import Community, Membership
+
+from .forms import PeopleFilterForm, ProfileForm
+from .models import User
+
+
+@login_required
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(
+        User.objects.active().select_related("unit").prefetch_related(
+            "expertise",
+            # Only communities the viewer may know exist: a private membership stays private.
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(
+                    is_active=True, community__in=Community.objects.visible_to(request.user)
+                ).select_related("community").order_by("community__name"),
+                to_attr="visible_memberships",
+            ),
+        ),
+        pk=pk,
+    )
+    return render(request, "accounts/profile.html", {"person": person, "is_me": person.pk == request.user.pk})
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect(request.POST.get("next") or request.user.get_absolute_url())
+    return render(
+        request,
+        "accounts/profile_edit.html",
+        {"form": form, "welcome": request.GET.get("welcome") == "1"},
+    )
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    form = PeopleFilterForm(request.GET or None)
+    people = User.objects.active().select_related("unit").prefetch_related("expertise")
+    if form.is_valid():
+        people = people.search(form.cleaned_data["q"])
+        if form.cleaned_data["unit"]:
+            people = people.filter(unit=form.cleaned_data["unit"])
+        if form.cleaned_data["expertise"]:
+            tagged = User.objects.filter(expertise__name__iexact=form.cleaned_data["expertise"].strip())
+            people = people.filter(pk__in=tagged.values("pk"))
+    page = Paginator(people.order_by("display_name", "email"), 30).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page}
+    if request.htmx and request.htmx.target == "people-results":
+        return render(request, "accounts/people.html#results", context)
+    return render(request, "accounts/people.html", context)
+
+
+@login_required
+def expertise_suggestions(request: HttpRequest) -> HttpResponse:
+    """Existing expertise tags that start with what the person is typing (after the last comma)."""
+    typed = request.GET.get("expertise", "")
+    term = typed.split(",")[-1].strip()
+    already = {t.strip().lower() for t in typed.split(",")[:-1]}
+    tags = []
+    if term:
+        tags = [
+            name
+            for name in Tag.objects.filter(
+                name__istartswith=term, taggit_taggeditem_items__content_type__model="user"
+            )
+            .values_list("name", flat=True)
+            .distinct()
+            .order_by("name")[:8]
+            if name.lower() not in already
+        ]
+    return render(request, "accounts/includes/_expertise_suggestions.html", {"tags": tags, "term": term})

@@ -1,0 +1,16 @@
+"""Test settings: the base settings (so DATABASE_URL/REDIS_URL still apply) made fast."""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = "cache+memory://"
+DEBUG = False
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_AUTOREFRESH = True
+if REDIS_URL:  # noqa: F405
+    # Keep test keys apart from a developer's running platform on the same Redis.
+    CACHES["default"]["KEY_PREFIX"] = "practica-test"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
