@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 
 from .models import OrganisationalUnit, User, time_zone_choices
 
@@ -21,15 +22,22 @@ class ProfileForm(forms.ModelForm):
         labels = {"display_name": "Name shown to others"}
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
-            "expertise": forms.TextInput(
-                attrs={"autocomplete": "off", "placeholder": "e.g. kubernetes, wound care, python"}
-            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
         self.fields["unit"].empty_label = "Choose your unit"
+        # Suggest existing expertise tags while typing (htmx); plain typing works without it.
+        self.fields["expertise"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "placeholder": "e.g. kubernetes, wound care, python",
+                "hx-get": reverse("accounts:expertise_suggestions"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#expertise-suggestions",
+            }
+        )
 
 
 class PeopleFilterForm(forms.Form):

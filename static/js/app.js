@@ -1,0 +1,30 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+  // Close the account menu when clicking elsewhere or pressing Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+  // Expertise suggestions: clicking one completes the last comma-separated entry.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-complete-tag]");
+    if (!button) return;
+    var input = document.getElementById(button.getAttribute("data-target"));
+    if (!input) return;
+    var parts = input.value.split(",");
+    parts[parts.length - 1] = " " + button.getAttribute("data-complete-tag");
+    input.value = parts.map(function (p) { return p.trim(); }).filter(Boolean).join(", ") + ", ";
+    input.focus();
+    var box = document.getElementById("expertise-suggestions");
+    if (box) box.innerHTML = "";
+  });
+})();
