@@ -6,6 +6,12 @@ from .models import Community, JoinPolicy, Role, Visibility
 
 class CommunityForm(forms.ModelForm):
     tags = TagField(required=False, help_text="Topics, separated by commas.")
+    meeting_url = forms.URLField(
+        label="Default online space",
+        required=False,
+        assume_scheme="https",
+        help_text="A video-call or chat link, if you meet online.",
+    )
 
     class Meta:
         model = Community

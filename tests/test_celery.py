@@ -1,0 +1,60 @@
+"""The Celery app's wiring, and (when REDIS_URL is set) a real round trip through Redis."""
+
+import os
+
+import pytest
+from django.core import mail
+
+from cop_platform.celery import app
+from notifications.models import Notification
+from notifications.tasks import send_notification_email
+
+from .factories import NotificationFactory
+
+
+def test_tasks_use_json_ack_late_and_have_time_limits():
+    conf = app.conf
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.task_soft_time_limit and conf.task_time_limit
+    assert conf.task_soft_time_limit < conf.task_time_limit
+
+
+def test_the_app_discovers_the_project_tasks():
+    app.loader.import_default_modules()
+    assert "notifications.tasks.send_notification_email" in app.tasks
+    assert "communities.tasks.send_invitation_email" in app.tasks
+
+
+def _reset_connections():
+    """Drop pooled broker connections so the next task uses the broker now configured."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (the full stack)")
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_consumes_a_task_from_redis_and_sends_once(settings):
+    from celery.contrib.testing.worker import start_worker
+
+    redis_url = os.environ["REDIS_URL"]
+    old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    _reset_connections()
+    try:
+        notification = NotificationFactory()
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            first = send_notification_email.delay(notification.pk)
+            second = send_notification_email.delay(notification.pk)
+            assert first.get(timeout=20) is True
+            # The redelivered copy finds the email already claimed.
+            assert second.get(timeout=20) is False
+    finally:
+        app.conf.update(old)
+        _reset_connections()
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(pk=notification.pk).emailed_at is not None
