@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from taggit.models import Tag
 
 from communities.models import Community, Membership
+from cop_platform.views import safe_next
 
 from .forms import PeopleFilterForm, ProfileForm
 from .models import User
@@ -37,7 +38,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your profile is saved.")
-        return redirect(request.POST.get("next") or request.user.get_absolute_url())
+        return redirect(safe_next(request, request.user.get_absolute_url()))
     return render(
         request,
         "accounts/profile_edit.html",

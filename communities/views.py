@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.adapter import INVITATION_SESSION_KEY
+from cop_platform.views import safe_next
 
 from . import selectors, services
 from .forms import (
@@ -321,7 +322,7 @@ def change_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             _refusal(request, error)
         else:
             messages.success(request, f"{membership.user.name}'s role is updated.")
-    return redirect(request.POST.get("next") or reverse("communities:members", args=[slug]))
+    return redirect(safe_next(request, reverse("communities:members", args=[slug])))
 
 
 @login_required
