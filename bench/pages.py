@@ -33,22 +33,45 @@ from accounts.models import OrganisationalUnit, User  # noqa: E402
 from communities.models import Community, Membership, Role  # noqa: E402
 from notifications.models import Kind, Notification  # noqa: E402
 
-EXPERTISE = ["python", "kubernetes", "sql", "fhir", "security", "writing", "testing", "data-quality"]
+UNUSABLE = "!"  # Django's marker for "no password set"
+EXPERTISE = [
+    "python",
+    "kubernetes",
+    "sql",
+    "fhir",
+    "security",
+    "writing",
+    "testing",
+    "data-quality",
+]
 
 
 def seed(people: int, communities: int) -> None:
     if User.objects.filter(email__startswith="bench").count() >= people:
         return
     with transaction.atomic():
-        units = [OrganisationalUnit.objects.get_or_create(name=f"Bench unit {i}", slug=f"bench-unit-{i}")[0] for i in range(12)]
+        units = [
+            OrganisationalUnit.objects.get_or_create(
+                name=f"Bench unit {i}", slug=f"bench-unit-{i}"
+            )[0]
+            for i in range(12)
+        ]
         users = User.objects.bulk_create(
-            User(email=f"bench{i}@example.org", display_name=f"Bench Person {i}", unit=units[i % len(units)], password="!")
+            User(
+                email=f"bench{i}@example.org",
+                display_name=f"Bench Person {i}",
+                unit=units[i % len(units)],
+                password=UNUSABLE,
+            )
             for i in range(people)
         )
         for i, user in enumerate(users[:2000]):
             user.expertise.set(EXPERTISE[i % 8 : i % 8 + 2])
         made = Community.objects.bulk_create(
-            Community(name=f"Bench community {i}", slug=f"bench-{i}", tagline="A community at scale") for i in range(communities)
+            Community(
+                name=f"Bench community {i}", slug=f"bench-{i}", tagline="A community at scale"
+            )
+            for i in range(communities)
         )
         for c in made[:50]:
             c.tags.set(EXPERTISE[:3])
@@ -57,10 +80,13 @@ def seed(people: int, communities: int) -> None:
             size = people if ci == 0 else 25
             for ui in range(size):
                 role = Role.MODERATOR if ui == 0 else Role.MEMBER
-                memberships.append(Membership(community=c, user=users[(ci + ui) % people], role=role))
+                memberships.append(
+                    Membership(community=c, user=users[(ci + ui) % people], role=role)
+                )
         Membership.objects.bulk_create(memberships, ignore_conflicts=True)
         Notification.objects.bulk_create(
-            Notification(recipient=users[0], kind=Kind.ROLE_CHANGED, message=f"Bench {i}", url="/") for i in range(500)
+            Notification(recipient=users[0], kind=Kind.ROLE_CHANGED, message=f"Bench {i}", url="/")
+            for i in range(500)
         )
 
 
