@@ -1,0 +1,45 @@
+# Practica. `make run` starts the demo, `make test` runs every check CI runs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Re-install only when pyproject.toml changed since the last install.
+STAMP := $(VENV)/.installed
+# Root installs packages itself; anyone else goes through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test install lint migrate seed clean
+
+run: seed
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+test: install lint
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[dev]"
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+# Idempotent; prints the URL and the demo logins.
+seed: migrate
+	$(MANAGE) seed_demo
+
+# Leaves db.sqlite3 and var/ (the dev database and its emails) alone.
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info build var/staticfiles
