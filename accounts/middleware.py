@@ -14,7 +14,7 @@ class UserTimezoneMiddleware:
         if user is not None and user.is_authenticated and user.timezone:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.timezone))
-            except zoneinfo.ZoneInfoNotFoundError:
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
         else:
             timezone.deactivate()
