@@ -245,6 +245,7 @@ class Invitation(models.Model):
 class AuditAction(models.TextChoices):
     CREATED = "created", "created the community"
     APPROVED = "approved", "approved the community"
+    DECLINED = "declined", "declined the proposed community"
     JOINED = "joined", "joined"
     LEFT = "left", "left"
     REQUESTED = "requested", "asked to join"

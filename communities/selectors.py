@@ -20,6 +20,8 @@ def directory(*, user, q: str = "", tag: str = "", mine: bool = False, archived:
         )
     if tag:
         communities = communities.filter(pk__in=Community.objects.filter(tags__slug=tag).values("pk"))
+    if mine and not user.is_authenticated:
+        return communities.none()
     if user.is_authenticated:
         communities = communities.prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.filter(user=user, is_active=True), to_attr="my_memberships")

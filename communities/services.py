@@ -161,7 +161,7 @@ def community_decline(*, community: Community, by, reason: str = "") -> Communit
         raise ValidationError("Only a proposed community can be declined.", code="not_proposed")
     community.status = CommunityStatus.DECLINED
     community.save(update_fields=["status"])
-    audit(community=community, actor=by, action=AuditAction.SETTINGS_CHANGED, status="declined", reason=reason)
+    audit(community=community, actor=by, action=AuditAction.DECLINED, reason=reason)
     if community.created_by:
         notify(
             recipient=community.created_by,
@@ -473,7 +473,7 @@ def invitation_create(*, community: Community, email: str, by, message: str = ""
         raise ValidationError("This address already has an open invitation.", code="duplicate")
     # An expired invitation that was never answered gives way to the new one.
     community.invitations.filter(email__iexact=email, status=InvitationStatus.PENDING).update(
-        status=InvitationStatus.REVOKED
+        status=InvitationStatus.REVOKED, responded_at=timezone.now()
     )
     invitation = Invitation.objects.create(
         community=community,
@@ -496,7 +496,8 @@ def invitation_create(*, community: Community, email: str, by, message: str = ""
     else:
         from .tasks import send_invitation_email
 
-        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+        # robust: a broker outage must not turn a saved invitation into an error page.
+        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk), robust=True)
     return invitation
 
 
@@ -537,14 +538,18 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     invitation = _lock_open_invitation(invitation, user)
     community = invitation.community
     _ensure_accepts_members(community)
-    membership = _activate_membership(community=community, user=user)
+    membership = Membership.objects.filter(community=community, user=user, is_active=True).first()
+    joined = membership is None
+    if joined:
+        membership = _activate_membership(community=community, user=user)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "responded_at"])
     audit(community=community, actor=user, action=AuditAction.INVITATION_ACCEPTED, subject=user)
-    audit(community=community, actor=user, action=AuditAction.JOINED, subject=user, via="invitation")
-    _touch(community)
+    if joined:
+        audit(community=community, actor=user, action=AuditAction.JOINED, subject=user, via="invitation")
+        _touch(community)
     return membership
 
 

@@ -15,8 +15,8 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "title"},
     "code": {"class"},
     "span": {"class"},
-    "th": {"align"},
-    "td": {"align"},
+    "th": {"style"},
+    "td": {"style"},
 }
 
 
@@ -29,4 +29,6 @@ def render_markdown(text: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
+        # Tables keep their column alignment; no other inline style survives.
+        filter_style_properties={"text-align"},
     )

@@ -12,7 +12,8 @@ def notify(*, recipient, kind: str, message: str, url: str = "", actor=None, com
     if recipient.email_notifications and recipient.is_active:
         from .tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        # robust: a broker outage must not turn the action that notified into an error page.
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk), robust=True)
     return notification
 
 

@@ -70,7 +70,9 @@ def test_it_renders_tables():
         "td",
         "td",
     ]
-    assert "<td>helm</td>" in html
+    # Column alignment survives as the one allowed style property.
+    assert '<td style="text-align:left">helm</td>' in html
+    assert '<td style="text-align:right">charts</td>' in html
 
 
 def test_it_keeps_images_from_the_web():

@@ -219,7 +219,8 @@ def test_declining_a_proposal_tells_the_creator_why(proposed_community, member, 
     assert proposed_community.status == CommunityStatus.DECLINED
     event = last_event(proposed_community)
     assert event.actor == site_admin
-    assert event.detail == {"status": "declined", "reason": "We already have one."}
+    assert event.action == AuditAction.DECLINED
+    assert event.detail == {"reason": "We already have one."}
     notification = notifications_of(member, Kind.COMMUNITY_DECLINED).get()
     assert (
         notification.message
