@@ -241,6 +241,10 @@ def test_mine_shows_only_my_active_communities(catalogue, reader):
     assert names(selectors.directory(user=reader, mine=True)) == ["Analytics Guild"]
 
 
+def test_mine_shows_nothing_to_anonymous_visitors(catalogue):
+    assert names(selectors.directory(user=AnonymousUser(), mine=True)) == []
+
+
 def test_filtering_by_mine_does_not_skew_member_counts(catalogue, reader):
     MembershipFactory(community=catalogue["big"], user=reader)
 

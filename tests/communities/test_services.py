@@ -1095,6 +1095,25 @@ def test_accepting_an_invitation_rejoins_a_former_member(private_community, memb
     assert membership.joined_at == MAR
 
 
+def test_accepting_an_invitation_as_a_member_closes_it_without_a_second_join(
+    private_community, member
+):
+    invitation = InvitationFactory(community=private_community, email=member.email)
+    before = AuditEvent.objects.filter(
+        community=private_community, action=AuditAction.JOINED
+    ).count()
+
+    membership = services.invitation_accept(invitation=invitation, user=member)
+
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED
+    assert membership.user == member and membership.is_active
+    after = AuditEvent.objects.filter(
+        community=private_community, action=AuditAction.JOINED
+    ).count()
+    assert after == before
+
+
 def test_declining_an_invitation(private_community, outsider):
     invitation = InvitationFactory(community=private_community, email=outsider.email)
 
