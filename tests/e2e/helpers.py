@@ -1,0 +1,87 @@
+"""What every journey does in the browser: check a page, sign in, sign out."""
+
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 375, "height": 800}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+_axe = Axe()
+
+
+def _describe(violation: dict) -> str:
+    targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
+    lines = [f"  [{violation['impact']}] {violation['id']}: {violation['help']}"]
+    lines += [f"      at {target}" for target in targets[:10]]
+    if len(targets) > 10:
+        lines.append(f"      … and {len(targets) - 10} more")
+    return "\n".join(lines)
+
+
+def check_page(page: Page, name: str) -> list[dict]:
+    """Screenshot the page as `name`.png, run axe-core, fail on serious or critical violations.
+
+    Returns every violation, minor and moderate ones included, for callers that want them.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    violations = _axe.run(page).response["violations"]
+    if violations:
+        # Minor and moderate findings do not fail the run; keep them for whoever reviews the pages.
+        (ARTIFACTS / "axe").mkdir(exist_ok=True)
+        (ARTIFACTS / "axe" / f"{name}.txt").write_text(
+            f"{page.url}\n" + "\n".join(_describe(v) for v in violations)
+        )
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        report = "\n".join(_describe(v) for v in blocking)
+        pytest.fail(
+            f"axe found serious accessibility problems on {name} ({page.url}):\n{report}",
+            pytrace=False,
+        )
+    return violations
+
+
+class Journey:
+    """Checks each page of one journey, naming its screenshots `<journey>-<nn>-<step>.png` in order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.steps = 0
+
+    def check(self, page: Page, step: str) -> list[dict]:
+        self.steps += 1
+        return check_page(page, f"{self.name}-{self.steps:02d}-{step}")
+
+
+def account_menu(page: Page):
+    return page.locator("summary[aria-label='Your account menu']")
+
+
+def sign_in(
+    page: Page, email: str, password: str = PASSWORD, journey: Journey | None = None
+) -> None:
+    """Sign in through the real allauth form and wait until the header shows the account menu."""
+    page.goto("/accounts/login/")
+    if journey:
+        journey.check(page, "sign-in")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    expect(account_menu(page)).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    account_menu(page).click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
