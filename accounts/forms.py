@@ -41,6 +41,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class PeopleFilterForm(forms.Form):
+    label_suffix = ""
+
     q = forms.CharField(required=False, label="Name or job title")
     unit = forms.ModelChoiceField(
         queryset=OrganisationalUnit.objects.all(), required=False, empty_label="All units"

@@ -276,6 +276,13 @@ def _lock_moderators(community: Community) -> list[int]:
     )
 
 
+ROLE_PHRASES = {
+    Role.MEMBER: "a member",
+    Role.CORE: "part of the core group",
+    Role.MODERATOR: "a moderator",
+    Role.SPONSOR: "a sponsor",
+}
+
 LAST_MODERATOR_MESSAGE = (
     "A community always needs a moderator: make someone else a moderator first."
 )
@@ -329,7 +336,7 @@ def membership_change_role(*, membership: Membership, role: str, by) -> Membersh
         notify(
             recipient=membership.user,
             kind=Kind.ROLE_CHANGED,
-            message=f"{by.name} made you {Role(role).label.lower()} of {community.name}.",
+            message=f"{by.name} made you {ROLE_PHRASES[role]} of {community.name}.",
             url=community.get_absolute_url(),
             actor=by,
             community=community,

@@ -85,12 +85,16 @@ def _membership_response(request: HttpRequest, slug: str) -> HttpResponse:
     """After join/leave: the refreshed actions box for htmx, a redirect otherwise."""
     if request.htmx:
         access = community_access_or_404(request, slug)
+        # The actions box, plus the counts card swapped out-of-band so the numbers stay true.
         response = render(
             request,
-            "communities/detail.html#membership-actions",
-            {"access": access, "community": access.community},
+            "communities/includes/_membership_changed.html",
+            {
+                "access": access,
+                "community": access.community,
+                "counts": selectors.community_counts(access.community),
+            },
         )
-        response["HX-Trigger"] = "membership-changed"
         return response
     return redirect("communities:detail", slug=slug)
 
@@ -116,6 +120,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
             services.membership_leave(community=access.community, user=request.user)
         except ValidationError as error:
             _refusal(request, error)
+            return _membership_response(request, slug)  # still a member: stay on the community
         else:
             messages.success(request, f"You have left {access.community.name}. You can rejoin any time.")
         if access.community.visibility == "private" and not request.htmx:

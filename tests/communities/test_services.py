@@ -603,7 +603,7 @@ def test_a_role_change_tells_the_person_and_is_audited(community, moderator, mem
     )
     assert event.detail == {"old": Role.MEMBER, "new": Role.CORE}
     notification = notifications_of(member, Kind.ROLE_CHANGED).get()
-    assert notification.message == "Max Moderator made you core group of Kubernetes Practitioners."
+    assert notification.message == "Max Moderator made you part of the core group of Kubernetes Practitioners."
     assert notification.actor == moderator
     assert notification.community == community
     assert notification.url == community.get_absolute_url()

@@ -15,7 +15,7 @@ from tests.factories import NotificationFactory, UserFactory
 def notification(db):
     return NotificationFactory(
         recipient=UserFactory(email="mia@example.org"),
-        message="Max Moderator made you core group of Kubernetes Practitioners.",
+        message="Max Moderator made you part of the core group of Kubernetes Practitioners.",
         url="/c/kubernetes/",
     )
 
@@ -41,7 +41,7 @@ def test_it_emails_the_notification_with_an_absolute_link(settings, notification
     (email,) = mailoutbox
     assert email.to == ["mia@example.org"]
     assert (
-        email.subject == "[Practica] Max Moderator made you core group of Kubernetes Practitioners."
+        email.subject == "[Practica] Max Moderator made you part of the core group of Kubernetes Practitioners."
     )
     assert "https://practica.example.org/c/kubernetes/" in email.body
     html, mimetype = email.alternatives[0]
