@@ -1,0 +1,484 @@
+"""Who gets what from every page and endpoint of the platform.
+
+`MATRIX` has one row per URL name (accounts, communities, notifications, and the
+project's own `home` and `healthz`). A row gives, for each HTTP method it is
+checked with, the outcome for each persona, in the column order of `PERSONAS`:
+
+    anonymous, outsider, member, core, moderator, sponsor, site_admin
+
+Community rows give those columns once per kind of community: `public` (public,
+open), `listed` (listed, by request) and `private` (private, by invitation). Each
+persona holds its role in all three; the outsider and the site admin hold none.
+
+Outcomes: a status code, `LOGIN` for a redirect to the sign-in page, or `302`
+for any other redirect (the refusals of services come back as a message and a
+redirect). `test_every_url_has_a_row` fails when a URL is added without a row.
+
+Anonymous visitors are sent to sign in by every login-required view before the
+community is looked up, whatever the slug, so the redirect reveals nothing about
+a private community; the tests at the end pin that down.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from communities.models import Community, Role
+from tests.factories import (
+    CommunityFactory,
+    InvitationFactory,
+    JoinRequestFactory,
+    MembershipFactory,
+    NotificationFactory,
+    UserFactory,
+)
+
+PERSONAS = ("anonymous", "outsider", "member", "core", "moderator", "sponsor", "site_admin")
+ROLES = {
+    "member": Role.MEMBER,
+    "core": Role.CORE,
+    "moderator": Role.MODERATOR,
+    "sponsor": Role.SPONSOR,
+}
+PUBLIC, LISTED, PRIVATE = KINDS = ("public", "listed", "private")
+
+LOGIN = "login"
+REDIRECT = 302
+OK = 200
+
+
+def everywhere(*outcomes):
+    """The same outcomes on all three kinds of community."""
+    return dict.fromkeys(KINDS, outcomes)
+
+
+def hidden_when_private(*outcomes):
+    """Public and listed as given; on the private community the outsider gets 404."""
+    private = (outcomes[0], 404, *outcomes[2:])
+    return {PUBLIC: outcomes, LISTED: outcomes, PRIVATE: private}
+
+
+# Columns: anonymous, outsider, member, core, moderator, sponsor, site_admin.
+EVERYONE = (OK, OK, OK, OK, OK, OK, OK)
+SIGNED_IN = (LOGIN, OK, OK, OK, OK, OK, OK)
+SIGNED_IN_WRITE = (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+MODERATOR_PAGE = hidden_when_private(LOGIN, 403, 403, 403, OK, 403, OK)
+MODERATOR_ACTION = hidden_when_private(LOGIN, 403, 403, 403, REDIRECT, 403, REDIRECT)
+
+
+class World:
+    """The objects one request needs, built on demand around one community."""
+
+    def __init__(self, *, community: Community, user):
+        self.community = community
+        self.user = user
+        # Every community has a moderator who is not a persona, as in real life.
+        self.steward = UserFactory(display_name="Stella Steward")
+        MembershipFactory(community=community, user=self.steward, role=Role.MODERATOR)
+
+    @cached_property
+    def target(self):
+        """A plain member whose role a moderator changes."""
+        return MembershipFactory(
+            community=self.community, user=UserFactory(display_name="Tom Target")
+        )
+
+    @cached_property
+    def join_request(self):
+        """Someone else's pending request."""
+        return JoinRequestFactory(
+            community=self.community, user=UserFactory(display_name="Rita Requester")
+        )
+
+    @cached_property
+    def own_request(self):
+        """The requester's own pending request (someone else's for an anonymous visitor)."""
+        if self.user is None:
+            return self.join_request
+        return JoinRequestFactory(community=self.community, user=self.user)
+
+    @cached_property
+    def invitation(self):
+        return InvitationFactory(
+            community=self.community, email="invitee@example.org", invited_by=self.steward
+        )
+
+    @cached_property
+    def own_notification(self):
+        return NotificationFactory(recipient=self.user or self.steward)
+
+
+@dataclass(frozen=True)
+class Row:
+    """Expected outcomes per method: a tuple per persona, or a dict of such tuples per community kind."""
+
+    get: dict | tuple | None = None
+    post: dict | tuple | None = None
+    kwargs: Callable[[World], dict] = field(default=lambda w: {})
+    data: Callable[[World], dict] = field(default=lambda w: {})
+
+    @property
+    def per_community(self) -> bool:
+        return isinstance(self.get or self.post, dict)
+
+
+def slug(w: World) -> dict:
+    return {"slug": w.community.slug}
+
+
+def settings_data(w: World) -> dict:
+    c = w.community
+    return {
+        "action": "save",
+        "name": c.name,
+        "tagline": "Updated by the matrix",
+        "description": c.description,
+        "tags": "matrix",
+        "visibility": c.visibility,
+        "join_policy": c.join_policy,
+    }
+
+
+MATRIX: dict[str, Row] = {
+    # The project's own pages.
+    "home": Row(get=EVERYONE),
+    "healthz": Row(get=EVERYONE),
+    # Communities: pages outside any one community.
+    "communities:directory": Row(get=EVERYONE),
+    "communities:create": Row(
+        get=SIGNED_IN,
+        post=SIGNED_IN_WRITE,
+        data=lambda w: {"name": "Matrix Guild", "visibility": "public", "join_policy": "open"},
+    ),
+    # The token is the capability: whoever holds it sees the invitation, even to a private community.
+    "communities:invitation": Row(
+        get=everywhere(*EVERYONE),
+        post=everywhere(*SIGNED_IN_WRITE),
+        kwargs=lambda w: {"token": w.invitation.token},
+        data=lambda w: {"decision": "accept"},
+    ),
+    # One community's pages.
+    "communities:detail": Row(
+        get={PUBLIC: EVERYONE, LISTED: EVERYONE, PRIVATE: (404, 404, OK, OK, OK, OK, OK)},
+        kwargs=slug,
+    ),
+    "communities:members": Row(
+        get={
+            PUBLIC: SIGNED_IN,
+            LISTED: (LOGIN, 403, OK, OK, OK, OK, OK),
+            PRIVATE: (LOGIN, 404, OK, OK, OK, OK, OK),
+        },
+        kwargs=slug,
+    ),
+    "communities:join": Row(post=hidden_when_private(*SIGNED_IN_WRITE), kwargs=slug),
+    "communities:leave": Row(
+        # Someone who is not a member is sent back to the community page.
+        get=hidden_when_private(LOGIN, REDIRECT, OK, OK, OK, OK, REDIRECT),
+        post=hidden_when_private(*SIGNED_IN_WRITE),
+        kwargs=slug,
+    ),
+    "communities:request_to_join": Row(
+        # Members are told they already are one; the form is for everyone else.
+        get=hidden_when_private(LOGIN, OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, OK),
+        post={
+            # An open community takes no requests: the form comes back with the refusal.
+            PUBLIC: (LOGIN, OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, OK),
+            LISTED: SIGNED_IN_WRITE,
+            PRIVATE: (LOGIN, 404, REDIRECT, REDIRECT, REDIRECT, REDIRECT, OK),
+        },
+        kwargs=slug,
+        data=lambda w: {"message": "I would like to learn."},
+    ),
+    "communities:withdraw_request": Row(
+        post=hidden_when_private(*SIGNED_IN_WRITE),
+        kwargs=lambda w: {"slug": w.community.slug, "pk": w.own_request.pk},
+    ),
+    "communities:join_requests": Row(get=MODERATOR_PAGE, kwargs=slug),
+    "communities:decide_request": Row(
+        post=MODERATOR_ACTION,
+        kwargs=lambda w: {"slug": w.community.slug, "pk": w.join_request.pk},
+        data=lambda w: {"decision": "approve"},
+    ),
+    "communities:invitations": Row(
+        get=MODERATOR_PAGE,
+        post=MODERATOR_ACTION,
+        kwargs=slug,
+        data=lambda w: {"email": "newcomer@example.org", "message": "Come along"},
+    ),
+    "communities:revoke_invitation": Row(
+        post=MODERATOR_ACTION,
+        kwargs=lambda w: {"slug": w.community.slug, "pk": w.invitation.pk},
+    ),
+    "communities:change_role": Row(
+        post=MODERATOR_ACTION,
+        kwargs=lambda w: {"slug": w.community.slug, "pk": w.target.pk},
+        data=lambda w: {"role": Role.CORE},
+    ),
+    "communities:settings": Row(
+        get=MODERATOR_PAGE, post=MODERATOR_ACTION, kwargs=slug, data=settings_data
+    ),
+    "communities:audit_log": Row(get=MODERATOR_PAGE, kwargs=slug),
+    # Accounts.
+    "accounts:people": Row(get=SIGNED_IN),
+    "accounts:profile": Row(get=SIGNED_IN, kwargs=lambda w: {"pk": w.steward.pk}),
+    "accounts:profile_edit": Row(
+        get=SIGNED_IN,
+        post=SIGNED_IN_WRITE,
+        data=lambda w: {
+            "display_name": "Renamed Person",
+            "timezone": "Europe/Paris",
+            "expertise": "python",
+        },
+    ),
+    "accounts:expertise_suggestions": Row(get=SIGNED_IN),
+    # Notifications.
+    "notifications:list": Row(get=SIGNED_IN),
+    "notifications:mark_read": Row(
+        post=SIGNED_IN_WRITE, kwargs=lambda w: {"pk": w.own_notification.pk}
+    ),
+    "notifications:mark_all_read": Row(post=SIGNED_IN_WRITE),
+}
+
+POST_ONLY = {
+    "communities:join",
+    "communities:decide_request",
+    "communities:change_role",
+    "communities:revoke_invitation",
+    "communities:withdraw_request",
+    "notifications:mark_read",
+    "notifications:mark_all_read",
+}
+
+
+def _cases():
+    for name, row in MATRIX.items():
+        for method in ("get", "post"):
+            expected = getattr(row, method)
+            if expected is None:
+                continue
+            per_kind = expected if isinstance(expected, dict) else {None: expected}
+            for kind, outcomes in per_kind.items():
+                assert len(outcomes) == len(PERSONAS), (
+                    f"{name} {method} {kind}: one outcome per persona"
+                )
+                for persona, outcome in zip(PERSONAS, outcomes, strict=True):
+                    case_id = "-".join(part for part in (name, method, kind, persona) if part)
+                    yield pytest.param(name, method, kind, persona, outcome, id=case_id)
+
+
+@pytest.fixture
+def world(request, community, private_community):
+    """Build the world for one persona and kind of community."""
+
+    def build(persona: str, kind: str | None) -> World:
+        user = None if persona == "anonymous" else request.getfixturevalue(persona)
+        if kind == LISTED:
+            target = CommunityFactory(name="Wound Care", slug="wound-care", listed=True)
+            if persona in ROLES:
+                MembershipFactory(community=target, user=user, role=ROLES[persona])
+        else:
+            target = private_community if kind == PRIVATE else community
+        return World(community=target, user=user)
+
+    return build
+
+
+def assert_outcome(response, expected) -> None:
+    login = reverse("account_login")
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(login)
+    elif expected == REDIRECT:
+        assert response.status_code == 302
+        assert not response.url.startswith(login), "expected a redirect, not a request to sign in"
+    else:
+        assert response.status_code == expected
+
+
+@pytest.mark.parametrize(("name", "method", "kind", "persona", "expected"), list(_cases()))
+def test_access(client, world, name, method, kind, persona, expected):
+    w = world(persona, kind)
+    row = MATRIX[name]
+    if w.user is not None:
+        client.force_login(w.user)
+    url = reverse(name, kwargs=row.kwargs(w))
+    response = client.get(url) if method == "get" else client.post(url, row.data(w))
+    assert_outcome(response, expected)
+
+
+def _project_route_names() -> set[str]:
+    """Named routes of our apps and of the project's own urls.py (not allauth's, not the admin's)."""
+    ours = {"accounts", "communities", "notifications"}
+    names = set()
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in ours:
+                    walk(p.url_patterns, p.namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}:{p.name}" if namespace else p.name)
+
+    for p in get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in ours:
+                walk(p.url_patterns, p.namespace)
+        elif p.name:
+            names.add(p.name)
+    return names
+
+
+def test_every_url_has_a_row():
+    assert _project_route_names() == set(MATRIX)
+
+
+def test_post_only_endpoints_are_exactly_the_rows_without_a_get():
+    assert {name for name, row in MATRIX.items() if row.get is None} == POST_ONLY
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("persona", PERSONAS[1:])
+@pytest.mark.parametrize("name", sorted(POST_ONLY))
+def test_post_only_endpoint_refuses_get(client, world, name, persona, kind):
+    w = world(persona, kind if MATRIX[name].per_community else None)
+    client.force_login(w.user)
+
+    response = client.get(reverse(name, kwargs=MATRIX[name].kwargs(w)))
+
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("name", sorted(POST_ONLY))
+def test_post_only_endpoint_sends_anonymous_get_to_sign_in(client, world, name):
+    w = world("anonymous", PUBLIC if MATRIX[name].per_community else None)
+
+    response = client.get(reverse(name, kwargs=MATRIX[name].kwargs(w)))
+
+    assert_outcome(response, LOGIN)
+
+
+@pytest.mark.parametrize("persona", PERSONAS[1:])
+def test_nobody_can_mark_someone_elses_notification_read(client, request, persona):
+    user = request.getfixturevalue(persona)
+    theirs = NotificationFactory(recipient=UserFactory())
+    client.force_login(user)
+
+    response = client.post(reverse("notifications:mark_read", args=[theirs.pk]))
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+@pytest.mark.parametrize("persona", ["outsider", "member", "moderator", "site_admin"])
+def test_nobody_can_withdraw_someone_elses_request(client, world, persona):
+    w = world(persona, LISTED)
+    client.force_login(w.user)
+
+    response = client.post(
+        reverse("communities:withdraw_request", args=[w.community.slug, w.join_request.pk])
+    )
+
+    assert response.status_code == 404
+    w.join_request.refresh_from_db()
+    assert w.join_request.status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("name", "thing"),
+    [
+        ("communities:change_role", "target"),
+        ("communities:decide_request", "join_request"),
+        ("communities:revoke_invitation", "invitation"),
+    ],
+)
+def test_moderator_cannot_reach_another_communitys_objects_through_their_own(
+    client, world, moderator, name, thing
+):
+    """The pk in the URL must belong to the slug's community, or a moderator of one could act on any."""
+    mine = world("moderator", PUBLIC)
+    elsewhere = World(community=CommunityFactory(listed=True), user=None)
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse(name, args=[mine.community.slug, getattr(elsewhere, thing).pk]),
+        {"role": Role.MODERATOR, "decision": "approve"},
+    )
+
+    assert response.status_code == 404
+
+
+PRIVATE_SCOPED = [
+    (name, method)
+    for name, row in MATRIX.items()
+    if row.per_community and name != "communities:invitation"
+    for method in ("get", "post")
+    if getattr(row, method) is not None
+]
+
+
+@pytest.mark.parametrize(("name", "method"), PRIVATE_SCOPED)
+def test_outsider_cannot_tell_a_private_community_from_a_missing_one(client, world, name, method):
+    w = world("outsider", PRIVATE)
+    client.force_login(w.user)
+    kwargs = MATRIX[name].kwargs(w)
+    send = client.get if method == "get" else client.post
+
+    private = send(reverse(name, kwargs=kwargs), MATRIX[name].data(w))
+    missing = send(
+        reverse(name, kwargs={**kwargs, "slug": "no-such-community"}), MATRIX[name].data(w)
+    )
+
+    # 405 for a GET on a POST-only endpoint comes before any lookup, for both alike.
+    assert private.status_code == missing.status_code
+    assert private.status_code in (404, 405)
+    assert [t.name for t in private.templates] == [t.name for t in missing.templates]
+
+
+@pytest.mark.parametrize(("name", "method"), PRIVATE_SCOPED)
+def test_anonymous_gets_the_same_answer_for_a_private_community_and_a_missing_one(
+    client, world, name, method
+):
+    w = world("anonymous", PRIVATE)
+    kwargs = MATRIX[name].kwargs(w)
+    send = client.get if method == "get" else client.post
+
+    private = send(reverse(name, kwargs=kwargs), MATRIX[name].data(w))
+    missing = send(
+        reverse(name, kwargs={**kwargs, "slug": "no-such-community"}), MATRIX[name].data(w)
+    )
+
+    assert private.status_code == missing.status_code
+    assert private.status_code in (302, 404)
+    if private.status_code == 302:
+        assert private.url.startswith(reverse("account_login"))
+
+
+# Allauth's pages and the admin are theirs, not in the matrix; check they are wired up.
+
+
+@pytest.mark.parametrize("url_name", ["account_login", "account_signup", "account_reset_password"])
+def test_account_pages_render_for_anonymous(client, db, url_name):
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "member", "moderator"])
+def test_admin_sends_non_staff_to_its_login(client, request, persona):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_admin_opens_for_site_admin(client, site_admin):
+    client.force_login(site_admin)
+
+    assert client.get("/admin/").status_code == 200
