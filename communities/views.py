@@ -19,7 +19,15 @@ from .forms import (
     JoinRequestForm,
     RoleForm,
 )
-from .models import AuditEvent, Invitation, InvitationStatus, JoinRequest, Membership, RequestStatus
+from .models import (
+    AuditEvent,
+    Community,
+    Invitation,
+    InvitationStatus,
+    JoinRequest,
+    Membership,
+    RequestStatus,
+)
 from .policy import access_for, can_propose_community, community_access_or_404
 
 
@@ -334,7 +342,12 @@ def change_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def settings_view(request: HttpRequest, slug: str) -> HttpResponse:
     access = _moderated(request, slug)
     community = access.community
-    form = CommunityForm(request.POST or None, instance=community, initial={"tags": community.tags.all()})
+    # The form edits its own copy: an invalid submission must not change the page around it.
+    form = CommunityForm(
+        request.POST or None,
+        instance=Community.objects.get(pk=community.pk),
+        initial={"tags": community.tags.all()},
+    )
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
@@ -349,8 +362,6 @@ def settings_view(request: HttpRequest, slug: str) -> HttpResponse:
             if form.is_valid():
                 data = dict(form.cleaned_data)
                 tags = data.pop("tags")
-                # Re-read unchanged values from the database, not the form-mutated instance.
-                community.refresh_from_db()
                 services.community_update(community=community, by=request.user, tags=tags, **data)
                 messages.success(request, "Settings saved.")
                 return redirect("communities:settings", slug=community.slug)

@@ -1,6 +1,7 @@
 """The Celery app's wiring, and (when REDIS_URL is set) a real round trip through Redis."""
 
 import os
+import uuid
 
 import pytest
 from django.core import mail
@@ -42,8 +43,15 @@ def test_a_worker_consumes_a_task_from_redis_and_sends_once(settings):
     from celery.contrib.testing.worker import start_worker
 
     redis_url = os.environ["REDIS_URL"]
-    old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    old = {k: app.conf[k] for k in keys}
+    # A queue of its own, so a worker of another test run on the same Redis cannot take its tasks.
+    app.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_always_eager=False,
+        task_default_queue=f"test-{uuid.uuid4().hex}",
+    )
     _reset_connections()
     try:
         notification = NotificationFactory()

@@ -539,3 +539,19 @@ def test_last_moderator_of_a_private_community_stays_on_its_page(
     assert htmx.status_code == 200
     assert b"You are the last moderator, so you cannot leave." in htmx.content
     assert Membership.objects.get(community=private_community, user=moderator).is_active
+
+
+def test_an_invalid_settings_form_leaves_the_page_header_as_saved(client, moderator, community):
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("communities:settings", args=[community.slug]),
+        {"name": "Renamed but invalid", "visibility": "private", "join_policy": "open"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["community"].name == "Kubernetes Practitioners"
+    assert response.context["community"].visibility == "public"
+    assert response.context["form"]["name"].value() == "Renamed but invalid"
+    community.refresh_from_db()
+    assert community.name == "Kubernetes Practitioners"
