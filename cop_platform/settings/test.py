@@ -11,6 +11,11 @@ DEBUG = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 if REDIS_URL:  # noqa: F405
-    # Keep test keys apart from a developer's running platform on the same Redis.
+    # Tests clear the cache (FLUSHDB) between tests: give them a Redis database of their
+    # own, so a developer's running platform on the same server keeps its cache.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path="/15"))  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "practica-test"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -230,3 +230,12 @@ def test_the_middleware_falls_back_to_utc_for_a_bad_stored_zone(zone_seen_by_vie
     user.timezone = stored  # saved around the validator, say by a data migration
 
     assert zone_seen_by_view(user) == "UTC"
+
+
+@pytest.mark.django_db
+def test_the_site_carries_the_platform_name_not_example_com():
+    from django.contrib.sites.models import Site
+
+    site = Site.objects.get_current()
+    assert site.name == "Practica"
+    assert site.domain == "127.0.0.1:8000"
