@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from taggit.models import Tag
 
 from communities.models import Community, Membership
+from communities.policy import can_edit_profile
 from cop_platform.views import safe_next
 
 from .forms import PeopleFilterForm, ProfileForm
@@ -29,7 +30,11 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return render(request, "accounts/profile.html", {"person": person, "is_me": person.pk == request.user.pk})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"person": person, "is_me": person.pk == request.user.pk, "can_edit": can_edit_profile(request.user, person)},
+    )
 
 
 @login_required

@@ -372,7 +372,8 @@ def settings_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
-    access = _moderated(request, slug)
+    access = community_access_or_404(request, slug)
+    access.require(access.can_view_audit_log)
     events = AuditEvent.objects.filter(community=access.community).select_related("actor", "subject")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "communities/audit_log.html", {"access": access, "community": access.community, "page": page})
