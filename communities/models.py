@@ -54,6 +54,20 @@ class CommunityQuerySet(models.QuerySet):
         mine = Q(memberships__user=user, memberships__is_active=True)
         return self.filter(open_to_all | Q(pk__in=Community.objects.filter(mine).values("pk")))
 
+    def readable_by(self, user):
+        """Communities whose content `user` may read (threads, members, meetings).
+
+        The query form of `Access.can_read`: signed-in people read public live
+        communities and the ones they belong to; anonymous visitors read none.
+        """
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        public = Q(status=CommunityStatus.ACTIVE, visibility=Visibility.PUBLIC)
+        mine = Community.objects.filter(memberships__user=user, memberships__is_active=True)
+        return self.filter(public | Q(pk__in=mine.values("pk")))
+
     def with_counts(self):
         """Annotate active members and organisational units represented (one query)."""
         active = Q(memberships__is_active=True)
@@ -260,6 +274,26 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", "changed the settings"
     ARCHIVED = "archived", "archived the community"
     UNARCHIVED = "unarchived", "restored the community from the archive"
+    # The charter.
+    PURPOSE_EDITED = "purpose_edited", "edited the charter's purpose"
+    CHARTER_SUBMITTED = "charter_submitted", "submitted the charter for review"
+    CHARTER_APPROVED = "charter_approved", "approved the charter"
+    CHARTER_CHANGES = "charter_changes", "asked for changes to the charter"
+    ROUND_OPENED = "round_opened", "opened a vision round"
+    ROUND_CLOSED = "round_closed", "closed a vision round"
+    # Help requests and their moderation.
+    POST_EDITED = "post_edited", "edited a post"
+    POST_REMOVED = "post_removed", "removed a post"
+    POST_RESTORED = "post_restored", "restored a post"
+    REQUEST_LOCKED = "request_locked", "locked a help request"
+    REQUEST_UNLOCKED = "request_unlocked", "unlocked a help request"
+    REQUEST_PINNED = "request_pinned", "pinned a help request"
+    REQUEST_UNPINNED = "request_unpinned", "unpinned a help request"
+    REQUEST_MOVED = "request_moved", "moved a help request"
+    ANSWER_ACCEPTED = "answer_accepted", "accepted an answer"
+    ANSWER_UNACCEPTED = "answer_unaccepted", "withdrew an accepted answer"
+    FLAG_DISMISSED = "flag_dismissed", "dismissed a flag"
+    FLAG_ACTIONED = "flag_actioned", "acted on a flag"
 
 
 class AuditEvent(models.Model):

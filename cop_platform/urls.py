@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("communities.urls")),
     path("", include("notifications.urls")),
+    path("", include("charter.urls")),
+    path("", include("discussions.urls")),
 ]
 
 handler403 = "cop_platform.views.permission_denied"

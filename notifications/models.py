@@ -12,6 +12,17 @@ class Kind(models.TextChoices):
     COMMUNITY_PROPOSED = "community_proposed", "Community proposed"
     COMMUNITY_APPROVED = "community_approved", "Community approved"
     COMMUNITY_DECLINED = "community_declined", "Community declined"
+    CHARTER_SUBMITTED = "charter_submitted", "Charter submitted for review"
+    CHARTER_APPROVED = "charter_approved", "Charter approved"
+    CHARTER_CHANGES_REQUESTED = "charter_changes_requested", "Changes requested to the charter"
+    VISION_ROUND_OPENED = "vision_round_opened", "Vision round opened"
+    HELP_WANTED = "help_wanted", "A request matching your expertise"
+    REPLY_POSTED = "reply_posted", "New reply"
+    MENTIONED = "mentioned", "Mentioned"
+    ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
+    POST_FLAGGED = "post_flagged", "Post flagged"
+    POST_REMOVED = "post_removed", "Post removed"
+    REQUEST_MOVED = "request_moved", "Request moved"
 
 
 class NotificationQuerySet(models.QuerySet):

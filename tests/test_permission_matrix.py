@@ -19,114 +19,36 @@ community is looked up, whatever the slug, so the redirect reveals nothing about
 a private community; the tests at the end pin that down.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from communities.models import Community, Role
-from tests.factories import (
-    CommunityFactory,
-    InvitationFactory,
-    JoinRequestFactory,
-    MembershipFactory,
-    NotificationFactory,
-    UserFactory,
+from communities.models import Role
+from tests.charter import matrix_drafts, matrix_vision
+from tests.discussions import matrix_finding, matrix_moderation, matrix_threads
+from tests.factories import CommunityFactory, MembershipFactory, NotificationFactory, UserFactory
+from tests.matrix_common import (
+    EVERYONE,
+    KINDS,
+    LISTED,
+    LOGIN,
+    MODERATOR_ACTION,
+    MODERATOR_PAGE,
+    OK,
+    PERSONAS,
+    PRIVATE,
+    PUBLIC,
+    REDIRECT,
+    ROLES,
+    SIGNED_IN,
+    SIGNED_IN_WRITE,
+    Row,
+    World,
+    everywhere,
+    hidden_when_private,
+    slug,
 )
 
-PERSONAS = ("anonymous", "outsider", "member", "core", "moderator", "sponsor", "site_admin")
-ROLES = {
-    "member": Role.MEMBER,
-    "core": Role.CORE,
-    "moderator": Role.MODERATOR,
-    "sponsor": Role.SPONSOR,
-}
-PUBLIC, LISTED, PRIVATE = KINDS = ("public", "listed", "private")
-
-LOGIN = "login"
-REDIRECT = 302
-OK = 200
-
-
-def everywhere(*outcomes):
-    """The same outcomes on all three kinds of community."""
-    return dict.fromkeys(KINDS, outcomes)
-
-
-def hidden_when_private(*outcomes):
-    """Public and listed as given; on the private community the outsider gets 404."""
-    private = (outcomes[0], 404, *outcomes[2:])
-    return {PUBLIC: outcomes, LISTED: outcomes, PRIVATE: private}
-
-
-# Columns: anonymous, outsider, member, core, moderator, sponsor, site_admin.
-EVERYONE = (OK, OK, OK, OK, OK, OK, OK)
-SIGNED_IN = (LOGIN, OK, OK, OK, OK, OK, OK)
-SIGNED_IN_WRITE = (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
-MODERATOR_PAGE = hidden_when_private(LOGIN, 403, 403, 403, OK, 403, OK)
-MODERATOR_ACTION = hidden_when_private(LOGIN, 403, 403, 403, REDIRECT, 403, REDIRECT)
-
-
-class World:
-    """The objects one request needs, built on demand around one community."""
-
-    def __init__(self, *, community: Community, user):
-        self.community = community
-        self.user = user
-        # Every community has a moderator who is not a persona, as in real life.
-        self.steward = UserFactory(display_name="Stella Steward")
-        MembershipFactory(community=community, user=self.steward, role=Role.MODERATOR)
-
-    @cached_property
-    def target(self):
-        """A plain member whose role a moderator changes."""
-        return MembershipFactory(
-            community=self.community, user=UserFactory(display_name="Tom Target")
-        )
-
-    @cached_property
-    def join_request(self):
-        """Someone else's pending request."""
-        return JoinRequestFactory(
-            community=self.community, user=UserFactory(display_name="Rita Requester")
-        )
-
-    @cached_property
-    def own_request(self):
-        """The requester's own pending request (someone else's for an anonymous visitor)."""
-        if self.user is None:
-            return self.join_request
-        return JoinRequestFactory(community=self.community, user=self.user)
-
-    @cached_property
-    def invitation(self):
-        return InvitationFactory(
-            community=self.community, email="invitee@example.org", invited_by=self.steward
-        )
-
-    @cached_property
-    def own_notification(self):
-        return NotificationFactory(recipient=self.user or self.steward)
-
-
-@dataclass(frozen=True)
-class Row:
-    """Expected outcomes per method: a tuple per persona, or a dict of such tuples per community kind."""
-
-    get: dict | tuple | None = None
-    post: dict | tuple | None = None
-    kwargs: Callable[[World], dict] = field(default=lambda w: {})
-    data: Callable[[World], dict] = field(default=lambda w: {})
-
-    @property
-    def per_community(self) -> bool:
-        return isinstance(self.get or self.post, dict)
-
-
-def slug(w: World) -> dict:
-    return {"slug": w.community.slug}
+APP_PARTS = (matrix_drafts, matrix_vision, matrix_threads, matrix_finding, matrix_moderation)
 
 
 def settings_data(w: World) -> dict:
@@ -241,6 +163,9 @@ MATRIX: dict[str, Row] = {
     ),
     "notifications:mark_all_read": Row(post=SIGNED_IN_WRITE),
 }
+for part in APP_PARTS:
+    assert not set(part.ROWS) & set(MATRIX), f"{part.__name__} repeats a row"
+    MATRIX.update(part.ROWS)
 
 POST_ONLY = {
     "communities:join",
@@ -250,7 +175,7 @@ POST_ONLY = {
     "communities:withdraw_request",
     "notifications:mark_read",
     "notifications:mark_all_read",
-}
+}.union(*(part.POST_ONLY for part in APP_PARTS))
 
 
 def _cases():
@@ -311,7 +236,7 @@ def test_access(client, world, name, method, kind, persona, expected):
 
 def _project_route_names() -> set[str]:
     """Named routes of our apps and of the project's own urls.py (not allauth's, not the admin's)."""
-    ours = {"accounts", "communities", "notifications"}
+    ours = {"accounts", "communities", "notifications", "charter", "discussions"}
     names = set()
 
     def walk(patterns, namespace):

@@ -16,6 +16,7 @@ import random
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -468,6 +469,9 @@ INVITE_MESSAGES = [
 ]
 
 
+DEMO_PARTS = ("charter.demo", "charter.demo_vision", "discussions.demo")
+
+
 def email_for(login: str) -> str:
     return f"{login}@{DOMAIN}"
 
@@ -484,6 +488,10 @@ class Command(BaseCommand):
             units = self._units()
             people = self._people(units, rng)
             created = [plan.name for plan in PLANS if self._community(plan, people, rng)]
+        # Charters, vision rounds and threads look people and communities up by email and slug.
+        for part in DEMO_PARTS:
+            with transaction.atomic():
+                import_module(part).seed(stdout=self.stdout)
         if created:
             self.stdout.write(
                 self.style.SUCCESS(f"Created {len(created)} communities: {', '.join(created)}.")

@@ -1,0 +1,1 @@
+"""Charter pages, one module per part: drafts and review, vision rounds, value stories."""

@@ -1,0 +1,1 @@
+"""Writes to help requests, one module per part: posting, moderation."""

@@ -1,0 +1,1 @@
+"""Help request pages, one module per part: threads, finding, moderation."""
