@@ -16,11 +16,11 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "unit", "job_title", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "unit"]
-    search_fields = ["email", "display_name", "job_title"]
+    search_fields = ["email", "display_name", "handle", "job_title"]
     list_select_related = ["unit"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "unit", "job_title", "location", "bio", "expertise", "timezone", "email_notifications")}),
+        ("Profile", {"fields": ("display_name", "handle", "unit", "job_title", "location", "bio", "expertise", "timezone", "email_notifications")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

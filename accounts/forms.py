@@ -11,6 +11,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = [
             "display_name",
+            "handle",
             "unit",
             "job_title",
             "location",
@@ -19,7 +20,7 @@ class ProfileForm(forms.ModelForm):
             "timezone",
             "email_notifications",
         ]
-        labels = {"display_name": "Name shown to others"}
+        labels = {"display_name": "Name shown to others", "handle": "Handle for @mentions"}
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
         }
@@ -28,6 +29,8 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
         self.fields["unit"].empty_label = "Choose your unit"
+        self.fields["handle"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["handle"].help_text += " Leave empty to make one from your name."
         # Suggest existing expertise tags while typing (htmx); plain typing works without it.
         self.fields["expertise"].widget.attrs.update(
             {
@@ -38,6 +41,10 @@ class ProfileForm(forms.ModelForm):
                 "hx-target": "#expertise-suggestions",
             }
         )
+
+
+    def clean_handle(self) -> str:
+        return self.cleaned_data["handle"].strip().lstrip("@").lower()
 
 
 class PeopleFilterForm(forms.Form):

@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -5,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
 
@@ -18,6 +20,46 @@ def validate_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"{value!r} is not a time zone we know.") from exc
+
+
+HANDLE_MAX_LENGTH = 40
+# Lowercase letters and digits, with single dots, hyphens or underscores between them:
+# "aisha.bello" can end a sentence ("thanks @aisha.bello.") without the dot joining the handle.
+HANDLE_PATTERN = r"[a-z0-9](?:[._-]?[a-z0-9])*"
+RESERVED_HANDLES = {"admin", "all", "everyone", "here", "moderators", "channel"}
+
+
+def validate_handle(value: str) -> None:
+    if not re.fullmatch(HANDLE_PATTERN, value or ""):
+        raise ValidationError(
+            "Use lowercase letters and digits, joined by single dots, hyphens or underscores "
+            "(for example aisha.bello).",
+            code="invalid_handle",
+        )
+    if len(value) < 2:
+        raise ValidationError("A handle needs at least two characters.", code="short_handle")
+    if value in RESERVED_HANDLES:
+        raise ValidationError("This handle is reserved; please choose another.", code="reserved_handle")
+
+
+def handle_base(name: str) -> str:
+    """A handle suggestion from a name: "Dr Sarah O'Connor" -> "dr.sarah.oconnor"."""
+    spaced = re.sub(r"[._\s]+", " ", name.replace("'", "").replace("’", ""))
+    words = slugify(spaced).replace("_", "-").split("-")
+    base = ".".join(w for w in words if w)[: HANDLE_MAX_LENGTH - 4].strip(".")
+    if len(base) < 2:
+        return "person"
+    return f"{base}.team" if base in RESERVED_HANDLES else base
+
+
+def unique_handle(name: str, *, taken, exclude_pk=None) -> str:
+    """The first of base, base2, base3... that `taken(handle, exclude_pk)` says is free."""
+    base = handle_base(name)
+    handle, n = base, 2
+    while taken(handle, exclude_pk):
+        handle = f"{base}{n}"
+        n += 1
+    return handle
 
 
 class OrganisationalUnit(models.Model):
@@ -45,6 +87,7 @@ class UserQuerySet(models.QuerySet):
             models.Q(display_name__icontains=query)
             | models.Q(email__icontains=query)
             | models.Q(job_title__icontains=query)
+            | models.Q(handle__icontains=query)
         )
 
 
@@ -79,6 +122,14 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
 
     display_name = models.CharField(max_length=120, blank=True)
+    # How others @mention this person; made from the name when left empty.
+    handle = models.CharField(
+        max_length=HANDLE_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        validators=[validate_handle],
+        help_text="How colleagues @mention you: lowercase letters and digits, dots or hyphens between them.",
+    )
     unit = models.ForeignKey(
         OrganisationalUnit,
         null=True,
@@ -113,6 +164,15 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.handle:
+            self.handle = unique_handle(
+                self.display_name or self.email.split("@")[0], taken=_handle_taken, exclude_pk=self.pk
+            )
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "handle"}
+        super().save(*args, **kwargs)
+
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@")[0]
@@ -128,3 +188,7 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", args=[self.pk])
+
+
+def _handle_taken(handle: str, exclude_pk) -> bool:
+    return User.objects.filter(handle=handle).exclude(pk=exclude_pk).exists()

@@ -100,3 +100,9 @@ class CharterAccess:
     @property
     def can_record_story(self) -> bool:
         return can_record_story(self.access)
+
+
+def can_read_vision_rounds(access: Access) -> bool:
+    """The record of how the vision was made: everyone who can see the community (interested
+    people of public and listed communities take part, so they must be able to read it)."""
+    return access.can_see

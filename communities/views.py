@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.adapter import INVITATION_SESSION_KEY
+from charter.selectors import charter_for
 from cop_platform.views import safe_next
 
 from . import selectors, services
@@ -83,9 +84,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "counts": selectors.community_counts(community),
         "stewards": selectors.stewards(community),
         "tags": community.tags.all(),
+        "charter": charter_for(community),
     }
+    if access.can_read:
+        from discussions.selectors import latest_requests
+
+        context["help_requests"] = latest_requests(community)
     if access.can_moderate:
         context["pending_requests"] = community.join_requests.filter(status=RequestStatus.PENDING).count()
+        context["open_flags"] = community.flags.filter(status="open").count()
     return render(request, "communities/detail.html", context)
 
 

@@ -52,6 +52,8 @@ class HelpRequest(models.Model):
     )
     title = models.CharField(max_length=200)
     body = models.TextField()
+    # `body` rendered (Markdown, sanitised, mentions linked) when written, so pages never re-render it.
+    body_html = models.TextField(blank=True, editable=False)
     tags = TaggableManager(blank=True)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN)
     accepted_reply = models.OneToOneField(
@@ -126,6 +128,7 @@ class Reply(MP_Node):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField()
+    body_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     helpful_count = models.PositiveIntegerField(default=0)

@@ -66,3 +66,11 @@ def can_flag(access: Access) -> bool:
 def can_moderate(access: Access) -> bool:
     """Lock, pin, move, remove with a reason, work the flag queue."""
     return access.can_moderate
+
+
+def can_flag_post(access: Access, post) -> bool:
+    """Flag a particular post: a participant, not its author (who edits or removes instead), while it shows."""
+    if post.is_removed:
+        return False
+    own = access.is_authenticated and post.author_id == access.user.pk
+    return can_flag(access) and not own

@@ -6,7 +6,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cop_platform.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from cop_platform.markdown import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_CLASSES,
+    ALLOWED_TAGS,
+    extract_mentions,
+    render_markdown,
+)
 
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
 
@@ -53,7 +59,10 @@ def test_it_renders_basic_markdown():
 def test_it_renders_code_blocks_with_their_language():
     html = render_markdown("```python\nprint('<hi>')\n```")
 
-    assert html == "<pre><code class=\"language-python\">print('&lt;hi&gt;')\n</code></pre>\n"
+    assert html == (
+        '<pre><code class="language-python"><span class="nb">print</span><span class="p">(</span>'
+        "<span class=\"s1\">'&lt;hi&gt;'</span><span class=\"p\">)</span>\n</code></pre>\n"
+    )
 
 
 def test_it_renders_tables():
@@ -185,6 +194,9 @@ def assert_harmless(html: str) -> None:
     for tag, attrs in elements(html):
         assert tag in ALLOWED_TAGS, html
         allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        if tag in ALLOWED_CLASSES:
+            allowed = allowed | {"class"}
+            assert set(attrs.get("class", "").split()) <= ALLOWED_CLASSES[tag], html
         assert set(attrs) <= allowed, html
         for name, value in attrs.items():
             assert not name.startswith("on"), html
@@ -216,3 +228,95 @@ def test_the_harmlessness_check_itself_catches_dangerous_html(html):
     # Guards the guard: a check that passes everything would make the corpus worthless.
     with pytest.raises(AssertionError):
         assert_harmless(html)
+
+
+# Code highlighting ---------------------------------------------------------------------
+
+
+def test_code_in_a_known_language_is_highlighted_with_class_spans_only():
+    html = render_markdown("```yaml\nreplicas: 3 # keep three\n```")
+
+    assert html.startswith('<pre><code class="language-yaml">')
+    spans = [attrs for tag, attrs in elements(html) if tag == "span"]
+    assert spans
+    assert all(set(attrs) == {"class"} for attrs in spans)
+    assert "keep three" in html
+
+
+def test_code_in_an_unknown_language_is_plain_escaped_text():
+    html = render_markdown("```klingon\n<b>qapla'</b>\n```")
+
+    assert html == "<pre><code class=\"language-klingon\">&lt;b&gt;qapla'&lt;/b&gt;\n</code></pre>\n"
+
+
+def test_code_without_a_language_is_not_highlighted():
+    assert "<span" not in render_markdown("```\nx = 1\n```")
+    assert "<span" not in render_markdown("    x = 1\n")
+
+
+def test_people_cannot_give_their_own_spans_or_links_classes():
+    html = render_markdown('[x](https://example.org "t")', {})
+
+    assert "class" not in html
+    # Raw HTML is text anyway; the allowlist of classes is the second fence.
+    assert ALLOWED_CLASSES["a"] == {"mention"}
+    assert "button" not in ALLOWED_CLASSES["span"]
+
+
+# Mentions -------------------------------------------------------------------------------
+
+PEOPLE = {"aisha.bello": "/people/1/", "max": "/people/2/"}
+
+
+def test_known_handles_become_links_to_the_person():
+    html = render_markdown("Thanks @aisha.bello, and @Max.", PEOPLE)
+
+    assert links(html) == [
+        {"class": "mention", "href": "/people/1/", "rel": "nofollow ugc noopener"},
+        {"class": "mention", "href": "/people/2/", "rel": "nofollow ugc noopener"},
+    ]
+    assert '<a class="mention" href="/people/1/" rel="nofollow ugc noopener">@aisha.bello</a>,' in html
+    assert ">@Max</a>." in html
+
+
+def test_unknown_handles_stay_text():
+    html = render_markdown("Ask @nobody", PEOPLE)
+
+    assert links(html) == []
+    assert "@nobody" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`@max`",
+        "```\n@max\n```",
+        "    @max\n",
+        "[ask @max](https://example.org)",
+        "<https://example.org/@max>",
+        "mail max@example.org",
+        "path /users/@max",
+        "@max__x",
+    ],
+)
+def test_no_mention_inside_code_links_addresses_or_longer_words(text):
+    html = render_markdown(text, PEOPLE)
+
+    assert 'class="mention"' not in html
+
+
+def test_mentions_work_inside_emphasis_lists_and_tables():
+    html = render_markdown("*@max*\n\n- @max\n\n| who |\n|---|\n| @max |\n", PEOPLE)
+
+    assert html.count('class="mention"') == 3
+
+
+def test_extract_mentions_finds_lowercase_handles_outside_code_and_links():
+    text = "Hi @Aisha.Bello and @max. Not `@code` nor [@link](https://example.org) nor me@example.org"
+
+    assert extract_mentions(text) == {"aisha.bello", "max"}
+
+
+def test_extract_mentions_of_nothing_is_empty():
+    assert extract_mentions(None) == set()
+    assert extract_mentions("no one here") == set()

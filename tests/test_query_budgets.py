@@ -31,7 +31,7 @@ FEW, MANY = 5, 200
 # Community pages add the community, my membership and my pending request (policy.community_access_or_404).
 DIRECTORY_BUDGET = 7  # + page count, page, tags, my memberships
 ANONYMOUS_DIRECTORY_BUDGET = 3  # page count, page, tags
-DETAIL_BUDGET = 9  # + community pages' 3, counts, tags, stewards
+DETAIL_BUDGET = 11  # + community pages' 3, counts, tags, stewards, approved charter, latest help requests
 MEMBERS_BUDGET = 11  # + community pages' 3, page count, counts, page, expertise, units
 PEOPLE_BUDGET = 7  # + page count, units for the filter, page, expertise
 NOTIFICATIONS_BUDGET = 5  # + page count, page

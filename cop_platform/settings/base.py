@@ -175,6 +175,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 COMMUNITY_CREATION_REQUIRES_APPROVAL = env_bool("COMMUNITY_CREATION_REQUIRES_APPROVAL", False)
 ACCOUNT_ALLOW_SIGNUP = env_bool("ACCOUNT_ALLOW_SIGNUP", True)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# Posting limits per person: (how many, per how many seconds). Counters live in the cache.
+DISCUSSIONS_RATE_LIMITS = {
+    "request": (env_int("DISCUSSIONS_REQUESTS_PER_10_MIN", 5), 600),
+    "reply": (env_int("DISCUSSIONS_REPLIES_PER_10_MIN", 20), 600),
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -1,3 +1,556 @@
-"""(being built)"""
+"""Help requests: the community's list, asking, the nested thread, replies, edits, votes, follows.
 
-urlpatterns: list = []
+Thin views: a permission-checked fetch (`community_access_or_404`, then the
+request scoped to that community, so a bad id is a 404), a form, a service,
+then a redirect or a render. htmx gets partials; everything works without it.
+"""
+
+import difflib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from communities.policy import Access, community_access_or_404
+from cop_platform.markdown import render_markdown
+
+from .. import mentions, permissions, selectors
+from ..forms import HelpRequestForm, ReplyEditForm, ReplyForm, RequestFilterForm
+from ..models import HelpRequest, Reply
+from ..ratelimit import RateLimited
+from ..services import posting
+
+TOO_MANY_REQUESTS = 429
+
+
+# Fetching ------------------------------------------------------------------
+
+
+def _readable(request: HttpRequest, slug: str) -> Access:
+    access = community_access_or_404(request, slug)
+    access.require(permissions.can_read(access))
+    return access
+
+
+def _thread(request: HttpRequest, slug: str, pk: int) -> tuple[Access, HelpRequest]:
+    access = _readable(request, slug)
+    help_request = selectors.request_for_thread(access.community, pk)
+    if help_request is None:
+        raise Http404("No such help request.")
+    return access, help_request
+
+
+def _reply_in(help_request: HelpRequest, reply_pk) -> Reply:
+    reply = get_object_or_404(
+        Reply.objects.select_related("author", "help_request"),
+        pk=reply_pk,
+        help_request=help_request,
+    )
+    reply.help_request = help_request  # the one already loaded, with its community
+    return reply
+
+
+def _permalink(help_request: HelpRequest, reply: Reply) -> str:
+    return reverse(
+        "discussions:reply_permalink", args=[help_request.community.slug, help_request.pk, reply.pk]
+    )
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    form.add_error(None, error)
+
+
+def _can_see_removed_text(access: Access, post) -> bool:
+    own = access.is_authenticated and post.author_id == access.user.pk
+    return own or access.can_moderate
+
+
+# The community's list ------------------------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _readable(request, slug)
+    form = RequestFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    requests = selectors.community_requests(
+        access.community,
+        can_moderate=access.can_moderate,
+        status=filters.get("status", ""),
+        tag=filters.get("tag", ""),
+        unanswered=filters.get("unanswered", False),
+    )
+    page = Paginator(requests, selectors.LIST_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "discussions/list.html",
+        {
+            "access": access,
+            "community": access.community,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "can_ask": permissions.can_ask(access),
+        },
+    )
+
+
+# Asking --------------------------------------------------------------------
+
+
+@login_required
+def ask(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_access_or_404(request, slug)
+    access.require(permissions.can_ask(access))
+    community = access.community
+    form = HelpRequestForm(request.POST or None, community=community)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            help_request = posting.help_request_create(
+                community=community,
+                by=request.user,
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+            )
+        except RateLimited as error:
+            _form_errors(form, error)
+            status = TOO_MANY_REQUESTS
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, "Your request is posted. People with matching expertise have been told."
+            )
+            return redirect(help_request)
+    return render(
+        request,
+        "discussions/ask.html",
+        {"access": access, "community": community, "form": form},
+        status=status,
+    )
+
+
+# The thread ----------------------------------------------------------------
+
+
+def _decorate(
+    nodes, *, access: Access, help_request: HelpRequest, can_vote: bool, can_reply: bool
+) -> None:
+    """Per-reply permissions, decided here (from what is loaded) so the template only reads them."""
+    user_pk = access.user.pk if access.is_authenticated else None
+    can_accept = permissions.can_accept(access, help_request)
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        reply = node.reply
+        own = reply.author_id == user_pk
+        node.can_vote = can_vote and not own and not reply.is_removed
+        node.can_reply = can_reply and not reply.is_removed
+        node.can_edit = permissions.can_edit_post(access, reply)
+        node.can_see_revisions = reply.edited_at is not None and permissions.can_see_revisions(
+            access, reply
+        )
+        node.can_accept = can_accept and not reply.is_removed
+        node.is_accepted = reply.pk == help_request.accepted_reply_id
+        node.show_text = not reply.is_removed or _can_see_removed_text(access, reply)
+        stack.extend(node.children)
+
+
+@login_required
+def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    page = selectors.thread_page(
+        help_request, viewer=request.user, sort=sort, page_number=request.GET.get("page")
+    )
+    can_reply = permissions.can_reply(access, help_request)
+    _decorate(
+        page.nodes,
+        access=access,
+        help_request=help_request,
+        can_vote=permissions.can_vote(access),
+        can_reply=can_reply,
+    )
+    accepted = help_request.accepted_reply
+    context = {
+        "access": access,
+        "community": access.community,
+        "help_request": help_request,
+        "tags": help_request.tags.all(),
+        "thread": page,
+        "accepted": accepted if accepted and not accepted.is_removed else None,
+        "following": selectors.is_following(help_request, request.user),
+        "can_follow": permissions.can_follow(access),
+        "can_reply": can_reply,
+        "can_edit": permissions.can_edit_post(access, help_request),
+        "can_see_revisions": help_request.edited_at is not None
+        and permissions.can_see_revisions(access, help_request),
+        "can_accept": permissions.can_accept(access, help_request),
+        "show_text": not help_request.is_removed or _can_see_removed_text(access, help_request),
+        "reply_form": ReplyForm(community=access.community) if can_reply else None,
+    }
+    return render(request, "discussions/thread.html", context)
+
+
+@login_required
+def reply_permalink(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    reply = _reply_in(help_request, reply_pk)
+    page = selectors.page_of_reply(reply)
+    url = help_request.get_absolute_url()
+    if page > 1:
+        url += f"?page={page}"
+    return redirect(f"{url}#reply-{reply.pk}")
+
+
+# Replying ------------------------------------------------------------------
+
+
+def _reply_page(request, *, access, help_request, form, parent, status=200) -> HttpResponse:
+    context = {
+        "access": access,
+        "community": access.community,
+        "help_request": help_request,
+        "form": form,
+        "parent": parent,
+        "form_id": f"reply-{parent.pk}" if parent else "reply",
+    }
+    if request.htmx:
+        return render(request, "discussions/reply.html#reply_form", context, status=status)
+    return render(request, "discussions/reply.html", context, status=status)
+
+
+@login_required
+def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """POST a reply (to the request, or to `parent`); GET the form (inline for htmx, a page without JS)."""
+    access, help_request = _thread(request, slug, pk)
+    access.require(permissions.can_reply(access, help_request))
+    data = request.POST if request.method == "POST" else request.GET
+    parent = None
+    raw_parent = data.get("parent") or None
+    if raw_parent:
+        if not str(raw_parent).isdigit():
+            raise Http404("No such reply.")
+        parent = _reply_in(help_request, raw_parent)
+    form_id = f"reply-{parent.pk}" if parent else "reply"
+    if request.method != "POST":
+        form = ReplyForm(
+            initial={"parent": parent.pk if parent else None},
+            community=access.community,
+            form_id=form_id,
+        )
+        return _reply_page(
+            request, access=access, help_request=help_request, form=form, parent=parent
+        )
+    form = ReplyForm(request.POST, community=access.community, form_id=form_id)
+    status = 200
+    if form.is_valid():
+        try:
+            new = posting.reply_create(
+                help_request=help_request,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent,
+            )
+        except RateLimited as error:
+            _form_errors(form, error)
+            status = TOO_MANY_REQUESTS
+        except ValidationError as error:
+            _form_errors(form, error)
+            status = 400
+        else:
+            url = _permalink(help_request, new)
+            messages.success(request, "Your reply is posted.")
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    else:
+        status = 400
+    return _reply_page(
+        request, access=access, help_request=help_request, form=form, parent=parent, status=status
+    )
+
+
+# Editing and revisions -----------------------------------------------------
+
+
+@login_required
+def edit_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    access.require(permissions.can_edit_post(access, help_request))
+    initial = {
+        "title": help_request.title,
+        "body": help_request.body,
+        "tags": help_request.tags.all(),
+    }
+    form = HelpRequestForm(
+        request.POST or None, initial=initial, community=access.community, with_similar=False
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            posting.help_request_edit(
+                help_request=help_request,
+                by=request.user,
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, "Your changes are saved. The previous version is kept in the history."
+            )
+            return redirect(help_request)
+    return render(
+        request,
+        "discussions/edit.html",
+        {
+            "access": access,
+            "community": access.community,
+            "help_request": help_request,
+            "form": form,
+            "post": None,
+        },
+    )
+
+
+@login_required
+def edit_reply(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    post = _reply_in(help_request, reply_pk)
+    access.require(permissions.can_edit_post(access, post))
+    form = ReplyEditForm(
+        request.POST or None, initial={"body": post.body}, community=access.community
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            posting.reply_edit(reply=post, by=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, "Your changes are saved. The previous version is kept in the history."
+            )
+            return redirect(_permalink(help_request, post))
+    return render(
+        request,
+        "discussions/edit.html",
+        {
+            "access": access,
+            "community": access.community,
+            "help_request": help_request,
+            "form": form,
+            "post": post,
+        },
+    )
+
+
+def _diff_html(before: str, after: str) -> str:
+    """A line diff: removed lines in <del>, added ones in <ins> (escaped; cheap for posts' sizes)."""
+    lines = []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        tag, text = line[:2], escape(line[2:])
+        if tag == "- ":
+            lines.append(f'<del><span class="visually-hidden">Removed: </span>{text}</del>')
+        elif tag == "+ ":
+            lines.append(f'<ins><span class="visually-hidden">Added: </span>{text}</ins>')
+        elif tag == "  ":
+            lines.append(f"<span>{text}</span>")
+    return mark_safe("\n".join(lines))  # noqa: S308 - every piece of text above is escaped
+
+
+def _versions(post, revisions) -> list[dict]:
+    """Each revision (newest first) with a diff to the version that replaced it."""
+    newer_title = getattr(post, "title", "")
+    newer_body = post.body
+    versions = []
+    for revision in revisions:
+        versions.append(
+            {
+                "revision": revision,
+                "diff": _diff_html(revision.body, newer_body),
+                "title_changed": bool(revision.title) and revision.title != newer_title,
+                "newer_title": newer_title,
+            }
+        )
+        newer_title, newer_body = revision.title or newer_title, revision.body
+    return versions
+
+
+def _revisions_page(request, access, help_request, post, *, reply=None) -> HttpResponse:
+    access.require(permissions.can_see_revisions(access, post))
+    revisions = list(post.revisions.select_related("editor"))
+    return render(
+        request,
+        "discussions/revisions.html",
+        {
+            "access": access,
+            "community": access.community,
+            "help_request": help_request,
+            "reply": reply,
+            "post": post,
+            "versions": _versions(post, revisions),
+        },
+    )
+
+
+@login_required
+def request_revisions(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    return _revisions_page(request, access, help_request, help_request)
+
+
+@login_required
+def reply_revisions(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    post = _reply_in(help_request, reply_pk)
+    return _revisions_page(request, access, help_request, post, reply=post)
+
+
+# Accepting, voting, following ----------------------------------------------
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    access.require(permissions.can_accept(access, help_request))
+    answer = _reply_in(help_request, reply_pk)
+    try:
+        posting.answer_accept(help_request=help_request, reply=answer, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(help_request)
+    messages.success(request, "Marked as the accepted answer. The request is solved.")
+    return redirect(f"{help_request.get_absolute_url()}#accepted-answer")
+
+
+@login_required
+@require_POST
+def unaccept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    access.require(permissions.can_accept(access, help_request))
+    try:
+        posting.answer_unaccept(help_request=help_request, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "The accepted answer is withdrawn.")
+    return redirect(help_request)
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    access.require(permissions.can_vote(access))
+    target = _reply_in(help_request, reply_pk)
+    error = None
+    try:
+        voted, count = posting.vote_toggle(reply=target, by=request.user)
+    except ValidationError as refusal:
+        error = refusal
+        voted, count = False, target.helpful_count
+    if request.htmx:
+        context = {
+            "community": access.community,
+            "help_request": help_request,
+            "node": {"reply": target, "voted": voted, "can_vote": error is None},
+            "count": count,
+            "error": error,
+        }
+        return render(request, "discussions/includes/_reply.html#vote", context)
+    if error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(_permalink(help_request, target))
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, help_request = _thread(request, slug, pk)
+    access.require(permissions.can_follow(access))
+    following = posting.follow_toggle(help_request=help_request, by=request.user)
+    if request.htmx:
+        return render(
+            request,
+            "discussions/thread.html#follow",
+            {
+                "community": access.community,
+                "help_request": help_request,
+                "following": following,
+                "changed": True,
+            },
+        )
+    messages.success(
+        request,
+        "You follow this request: you will be told about new replies."
+        if following
+        else "You no longer follow this request.",
+    )
+    return redirect(help_request)
+
+
+# Writing aids --------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _readable(request, slug)
+    text = request.POST.get("body", "")[: posting.BODY_MAX]
+    people = mentions.mentionable(text, access.community)
+    html = render_markdown(text, mention_urls=mentions.mention_urls(people)) if text.strip() else ""
+    return render(request, "discussions/includes/_preview.html", {"html": mark_safe(html)})  # noqa: S308 - sanitised
+
+
+@login_required
+def mention_suggestions(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _readable(request, slug)
+    query = request.GET.get("q", "")[:60]
+    people = mentions.suggestions(access.community, query)
+    return render(
+        request,
+        "discussions/includes/_mention_suggestions.html",
+        {"people": people, "query": query, "target": request.GET.get("target", "")[:60]},
+    )
+
+
+urlpatterns = [
+    path("c/<slug:slug>/help/", request_list, name="list"),
+    path("c/<slug:slug>/help/ask/", ask, name="ask"),
+    path("c/<slug:slug>/help/preview/", preview, name="preview"),
+    path("c/<slug:slug>/help/mentions/", mention_suggestions, name="mention_suggestions"),
+    path("c/<slug:slug>/help/<int:pk>/", thread, name="thread"),
+    path("c/<slug:slug>/help/<int:pk>/reply/", reply, name="reply"),
+    path("c/<slug:slug>/help/<int:pk>/edit/", edit_request, name="edit_request"),
+    path("c/<slug:slug>/help/<int:pk>/revisions/", request_revisions, name="request_revisions"),
+    path("c/<slug:slug>/help/<int:pk>/follow/", follow, name="follow"),
+    path("c/<slug:slug>/help/<int:pk>/unaccept/", unaccept, name="unaccept"),
+    path("c/<slug:slug>/help/<int:pk>/accept/<int:reply_pk>/", accept, name="accept"),
+    path("c/<slug:slug>/help/<int:pk>/r/<int:reply_pk>/", reply_permalink, name="reply_permalink"),
+    path("c/<slug:slug>/help/<int:pk>/r/<int:reply_pk>/edit/", edit_reply, name="edit_reply"),
+    path(
+        "c/<slug:slug>/help/<int:pk>/r/<int:reply_pk>/revisions/",
+        reply_revisions,
+        name="reply_revisions",
+    ),
+    path("c/<slug:slug>/help/<int:pk>/r/<int:reply_pk>/helpful/", vote, name="vote"),
+]

@@ -1,0 +1,114 @@
+"""Forms for vision rounds and value stories. Validation of state lives in the services."""
+
+from django import forms
+from django.utils.html import format_html
+
+from .models import Beneficiary, Horizon, Objective, Prompt
+from .services.stories import MAX_MINUTES_SAVED
+from .services.vision import MAX_CONTRIBUTION_LENGTH
+from .value import CELL_EXPLANATIONS
+
+
+class OpenRoundForm(forms.Form):
+    title = forms.CharField(
+        max_length=200,
+        help_text="A question that invites people in, e.g. “Where should we be in two years?”",
+    )
+    introduction = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional (Markdown): why now, and what happens with the ideas.",
+    )
+
+
+class ContributionForm(forms.Form):
+    prompt = forms.ChoiceField(choices=Prompt.choices, widget=forms.HiddenInput)
+    text = forms.CharField(
+        label="Your idea",
+        max_length=MAX_CONTRIBUTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"A few sentences, at most {MAX_CONTRIBUTION_LENGTH} characters.",
+    )
+
+
+class CloseRoundForm(forms.Form):
+    summary = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: what the round led to, for the record.",
+    )
+
+
+CELL_CHOICES = [
+    (
+        f"{horizon.value}:{beneficiary.value}",
+        format_html(
+            "<span><strong>{} value for {}</strong><span class='help'>{}</span></span>",
+            horizon.label,
+            beneficiary.label.lower(),
+            CELL_EXPLANATIONS[(horizon, beneficiary)],
+        ),
+    )
+    for beneficiary in (Beneficiary.MEMBERS, Beneficiary.ORGANISATION)
+    for horizon in Horizon
+]
+
+
+class ValueStoryForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="One line, like a headline.")
+    what_happened = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown. The situation, what the community did, and the outcome.",
+    )
+    who_benefited = forms.CharField(
+        label="Who benefited", max_length=300, help_text="A person, a team, a ward, a unit…"
+    )
+    cell = forms.ChoiceField(
+        label="Which kind of value is it?",
+        choices=CELL_CHOICES,
+        widget=forms.RadioSelect,
+    )
+    objective = forms.ModelChoiceField(
+        queryset=Objective.objects.none(),
+        required=False,
+        empty_label="Not linked to an objective",
+        help_text="Optional: the charter objective this story supports.",
+    )
+    minutes_saved = forms.IntegerField(
+        label="Time saved (minutes)",
+        required=False,
+        min_value=0,
+        max_value=MAX_MINUTES_SAVED,
+        help_text="Optional: a rough estimate is fine.",
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = Objective.objects.filter(
+            charter__community=community, is_retired=False
+        )
+        if not self.fields["objective"].queryset.exists():
+            del self.fields["objective"]
+
+    def story_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        horizon, beneficiary = data.pop("cell").split(":")
+        data.update(horizon=horizon, beneficiary=beneficiary)
+        data.setdefault("objective", None)
+        return data
+
+
+class StoryFilterForm(forms.Form):
+    horizon = forms.ChoiceField(choices=[("", "Any horizon"), *Horizon.choices], required=False)
+    beneficiary = forms.ChoiceField(choices=[("", "Anyone"), *Beneficiary.choices], required=False,
+                                    label="Benefiting")
+    objective = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, objectives=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].choices = [("", "Any objective")] + [
+            (o.pk, o.title + (" (retired)" if o.is_retired else "")) for o in objectives
+        ]

@@ -1,0 +1,515 @@
+"""Asking, replying, editing, accepting, voting and following: the writes of a thread.
+
+Every function validates, runs in a transaction, keeps the denormalised
+counters of the help request true, stores the rendered body (`body_html`, with
+@mentions linked) so pages never re-render Markdown, records audit events for
+what a moderator does to someone else's post, and notifies people. Only people
+who may read the community are ever notified. A refusal raises
+`ValidationError` with a message fit to show the person.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator, slugify
+
+from communities.models import AuditAction, Community, Membership, Role
+from communities.services import audit
+from cop_platform.markdown import render_markdown
+from notifications.models import Kind
+from notifications.services import notify
+
+from .. import mentions, ratelimit
+from ..models import (
+    MAX_REPLY_DEPTH,
+    Follow,
+    HelpfulVote,
+    HelpRequest,
+    Reply,
+    RequestStatus,
+    Revision,
+)
+
+User = get_user_model()
+
+TITLE_MAX = 200
+BODY_MAX = 20_000
+
+
+# Helpers -------------------------------------------------------------------
+
+
+def _membership(community: Community, user) -> Membership | None:
+    return Membership.objects.filter(community=community, user=user, is_active=True).first()
+
+
+def _ensure_can_post(community: Community, user) -> Membership:
+    if community.is_archived:
+        raise ValidationError(
+            "This community is archived: its threads are read-only.", code="archived"
+        )
+    if not community.is_live:
+        raise ValidationError("This community is not open yet.", code="not_live")
+    membership = _membership(community, user)
+    if membership is None:
+        raise ValidationError("Join the community to post in it.", code="not_member")
+    return membership
+
+
+def _moderates(community: Community, user) -> bool:
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(
+        community=community, user=user, is_active=True, role=Role.MODERATOR
+    ).exists()
+
+
+def _clean_text(text: str, *, what: str, max_length: int) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(f"The {what} cannot be empty.", code="empty")
+    if len(text) > max_length:
+        raise ValidationError(
+            f"The {what} is too long ({len(text):,} characters; at most {max_length:,}).",
+            code="too_long",
+        )
+    return text
+
+
+def _clean_tags(tags) -> list[str]:
+    cleaned, seen = [], set()
+    for tag in tags or ():
+        name = str(tag).strip().lower()
+        if name and slugify(name) and name not in seen:
+            seen.add(name)
+            cleaned.append(name[:100])
+    if len(cleaned) > 8:
+        raise ValidationError("Use at most eight tags.", code="too_many_tags")
+    return cleaned
+
+
+def render_body(text: str, community: Community) -> tuple[str, list]:
+    """The body's HTML with mentions of readers linked, and those readers."""
+    people = mentions.mentionable(text, community)
+    return render_markdown(text, mention_urls=mentions.mention_urls(people)), people
+
+
+def _update_search(help_request: HelpRequest) -> None:
+    from ..search import update_search_vectors
+
+    update_search_vectors(help_request=help_request)
+
+
+def _touch(help_request: HelpRequest, now) -> None:
+    HelpRequest.objects.filter(pk=help_request.pk).update(last_activity_at=now)
+    Community.objects.filter(pk=help_request.community_id).update(last_activity_at=now)
+
+
+def _thread_url(help_request: HelpRequest) -> str:
+    return reverse("discussions:thread", args=[help_request.community.slug, help_request.pk])
+
+
+def _reply_url(reply: Reply) -> str:
+    help_request = reply.help_request
+    return reverse(
+        "discussions:reply_permalink", args=[help_request.community.slug, help_request.pk, reply.pk]
+    )
+
+
+def _short(title: str) -> str:
+    return Truncator(title).chars(90)
+
+
+def _notify_mentioned(people, *, by, help_request: HelpRequest, url: str, skip=()) -> set[int]:
+    told = set()
+    for person in people:
+        if person.pk == getattr(by, "pk", None) or person.pk in skip:
+            continue
+        notify(
+            recipient=person,
+            kind=Kind.MENTIONED,
+            message=f"{by.name} mentioned you in “{_short(help_request.title)}”",
+            url=url,
+            actor=by,
+            community=help_request.community,
+        )
+        told.add(person.pk)
+    return told
+
+
+def _follow(help_request: HelpRequest, user) -> None:
+    Follow.objects.get_or_create(help_request=help_request, user=user)
+
+
+# Help requests -------------------------------------------------------------
+
+
+def experts_for(help_request: HelpRequest, tags: list[str]):
+    """Active members of the community whose expertise matches one of the tags, the asker excluded."""
+    slugs = {slugify(tag) for tag in tags}
+    if not slugs:
+        return User.objects.none()
+    members = Membership.objects.filter(community=help_request.community_id, is_active=True).values(
+        "user_id"
+    )
+    return (
+        User.objects.filter(is_active=True, pk__in=members, expertise__slug__in=slugs)
+        .exclude(pk=help_request.author_id)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def help_request_create(*, community: Community, by, title: str, body: str, tags=()) -> HelpRequest:
+    """Ask for help. The asker follows the request; experts and mentioned people are told."""
+    _ensure_can_post(community, by)
+    title = _clean_text(title, what="title", max_length=TITLE_MAX)
+    body = _clean_text(body, what="description", max_length=BODY_MAX)
+    tags = _clean_tags(tags)
+    ratelimit.hit(user=by, action="request")
+    body_html, mentioned = render_body(body, community)
+    now = timezone.now()
+    help_request = HelpRequest.objects.create(
+        community=community,
+        author=by,
+        author_unit_id=by.unit_id,
+        title=title,
+        body=body,
+        body_html=body_html,
+        created_at=now,
+        last_activity_at=now,
+    )
+    if tags:
+        help_request.tags.set(tags)
+    _follow(help_request, by)
+    Community.objects.filter(pk=community.pk).update(last_activity_at=now)
+    _update_search(help_request)
+
+    url = _thread_url(help_request)
+    told = _notify_mentioned(mentioned, by=by, help_request=help_request, url=url)
+    for expert in experts_for(help_request, tags):
+        if expert.pk in told:
+            continue  # one notification per person: the mention already says it
+        notify(
+            recipient=expert,
+            kind=Kind.HELP_WANTED,
+            message=f"You may be able to help: {by.name} asked “{_short(title)}” in {community.name}",
+            url=url,
+            actor=by,
+            community=community,
+        )
+    return help_request
+
+
+def _record_edit(*, post, by, community: Community, what: str) -> None:
+    """A moderator (or site admin) editing someone else's post leaves an audit event."""
+    if by.pk != post.author_id:
+        subject = post.author if post.author_id else None
+        audit(
+            community=community,
+            actor=by,
+            action=AuditAction.POST_EDITED,
+            subject=subject,
+            post=what,
+        )
+
+
+@transaction.atomic
+def help_request_edit(
+    *, help_request: HelpRequest, by, title: str, body: str, tags=None
+) -> HelpRequest:
+    """Edit a request, keeping the previous title and text as a revision."""
+    if help_request.is_removed:
+        raise ValidationError("A removed request cannot be edited.", code="removed")
+    community = help_request.community
+    if community.is_archived:
+        raise ValidationError(
+            "This community is archived: its threads are read-only.", code="archived"
+        )
+    title = _clean_text(title, what="title", max_length=TITLE_MAX)
+    body = _clean_text(body, what="description", max_length=BODY_MAX)
+    new_tags = _clean_tags(tags) if tags is not None else None
+    tags_changed = new_tags is not None and sorted(new_tags) != sorted(help_request.tags.names())
+    if title == help_request.title and body == help_request.body and not tags_changed:
+        return help_request
+    if title != help_request.title or body != help_request.body:
+        Revision.objects.create(
+            help_request=help_request, editor=by, title=help_request.title, body=help_request.body
+        )
+        before = {p.pk for p in mentions.mentionable(help_request.body, community)}
+        body_html, mentioned = render_body(body, community)
+        help_request.title, help_request.body, help_request.body_html = title, body, body_html
+        help_request.edited_at = timezone.now()
+        help_request.save(update_fields=["title", "body", "body_html", "edited_at"])
+        _notify_mentioned(
+            [p for p in mentioned if p.pk not in before],
+            by=by,
+            help_request=help_request,
+            url=_thread_url(help_request),
+        )
+    if tags_changed:
+        help_request.tags.set(new_tags)
+    _record_edit(post=help_request, by=by, community=community, what=f"request {help_request.pk}")
+    _update_search(help_request)
+    return help_request
+
+
+# Replies -------------------------------------------------------------------
+
+
+def _add_reply(*, help_request: HelpRequest, parent: Reply | None, **fields) -> Reply:
+    """Insert a tree node. Paths are computed from the last sibling, so lock and retry on a clash."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                if parent is None:
+                    return Reply.objects.add_root({"help_request": help_request, **fields})
+                # A fresh, locked parent: its numchild and last child decide the new path.
+                locked = Reply.objects.select_for_update().get(pk=parent.pk)
+                return Reply.objects.add_child(locked, {"help_request": help_request, **fields})
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def reply_create(*, help_request: HelpRequest, by, body: str, parent: Reply | None = None) -> Reply:
+    """Reply to a request, or to a reply (nested; past MAX_REPLY_DEPTH it attaches at that depth).
+
+    Keeps the request's counters (replies, first reply by someone else, last
+    activity), moves an open request to answered when someone other than the
+    asker replies, notifies followers, the author of the replied-to reply and
+    mentioned people (one notification each), and makes the replier a follower.
+    """
+    community = help_request.community
+    if help_request.is_removed:
+        raise ValidationError("This request was removed and takes no replies.", code="removed")
+    _ensure_can_post(community, by)
+    if help_request.is_locked and not _moderates(community, by):
+        raise ValidationError("This thread is locked: only moderators can reply.", code="locked")
+    if parent is not None:
+        if parent.help_request_id != help_request.pk:
+            raise ValidationError("That reply belongs to another thread.", code="wrong_thread")
+        if parent.is_removed:
+            raise ValidationError(
+                "That reply was removed; reply to the request instead.", code="parent_removed"
+            )
+    body = _clean_text(body, what="reply", max_length=BODY_MAX)
+    ratelimit.hit(user=by, action="reply")
+    body_html, mentioned = render_body(body, community)
+    now = timezone.now()
+
+    tree_parent = parent
+    if parent is not None and parent.depth >= MAX_REPLY_DEPTH:
+        # Too deep to indent further: become the replied-to reply's sibling, still answering it.
+        tree_parent = Reply.objects.get_parent(parent)
+    reply = _add_reply(
+        help_request=help_request,
+        parent=tree_parent,
+        author=by,
+        author_unit_id=by.unit_id,
+        in_reply_to=parent,
+        body=body,
+        body_html=body_html,
+        created_at=now,
+    )
+
+    HelpRequest.objects.filter(pk=help_request.pk).update(
+        reply_count=F("reply_count") + 1, last_activity_at=now
+    )
+    if by.pk != help_request.author_id:
+        HelpRequest.objects.filter(pk=help_request.pk, first_reply_at__isnull=True).update(
+            first_reply_at=now
+        )
+        HelpRequest.objects.filter(pk=help_request.pk, status=RequestStatus.OPEN).update(
+            status=RequestStatus.ANSWERED
+        )
+    Community.objects.filter(pk=community.pk).update(last_activity_at=now)
+    help_request.refresh_from_db(
+        fields=["reply_count", "first_reply_at", "status", "last_activity_at"]
+    )
+    _update_search(help_request)
+
+    url = _reply_url(reply)
+    told = _notify_mentioned(mentioned, by=by, help_request=help_request, url=url)
+    told.add(by.pk)
+    recipients = set(
+        mentions.readers(community)
+        .filter(follows__help_request=help_request)
+        .exclude(pk__in=told)
+        .values_list("pk", flat=True)
+    )
+    replied_to = parent.author_id if parent is not None else None
+    if (
+        replied_to
+        and replied_to not in told
+        and mentions.readers(community).filter(pk=replied_to).exists()
+    ):
+        recipients.add(replied_to)
+    for person in User.objects.filter(pk__in=recipients).order_by("pk"):
+        if parent is not None and person.pk == parent.author_id:
+            message = f"{by.name} replied to you in “{_short(help_request.title)}”"
+        else:
+            message = f"{by.name} replied to “{_short(help_request.title)}”"
+        notify(
+            recipient=person,
+            kind=Kind.REPLY_POSTED,
+            message=message,
+            url=url,
+            actor=by,
+            community=community,
+        )
+    _follow(help_request, by)
+    return reply
+
+
+@transaction.atomic
+def reply_edit(*, reply: Reply, by, body: str) -> Reply:
+    if reply.is_removed:
+        raise ValidationError("A removed reply cannot be edited.", code="removed")
+    help_request = reply.help_request
+    community = help_request.community
+    if community.is_archived:
+        raise ValidationError(
+            "This community is archived: its threads are read-only.", code="archived"
+        )
+    body = _clean_text(body, what="reply", max_length=BODY_MAX)
+    if body == reply.body:
+        return reply
+    Revision.objects.create(reply=reply, editor=by, body=reply.body)
+    before = {p.pk for p in mentions.mentionable(reply.body, community)}
+    body_html, mentioned = render_body(body, community)
+    reply.body, reply.body_html, reply.edited_at = body, body_html, timezone.now()
+    reply.save(update_fields=["body", "body_html", "edited_at"])
+    _notify_mentioned(
+        [p for p in mentioned if p.pk not in before],
+        by=by,
+        help_request=help_request,
+        url=_reply_url(reply),
+    )
+    _record_edit(post=reply, by=by, community=community, what=f"reply {reply.pk}")
+    _update_search(help_request)
+    return reply
+
+
+# Accepted answer -----------------------------------------------------------
+
+
+@transaction.atomic
+def answer_accept(*, help_request: HelpRequest, reply: Reply, by) -> HelpRequest:
+    """Mark `reply` as the answer: the request is solved and the reply's author is told."""
+    if help_request.is_removed:
+        raise ValidationError("This request was removed.", code="removed")
+    if reply.help_request_id != help_request.pk:
+        raise ValidationError("That reply belongs to another thread.", code="wrong_thread")
+    if reply.is_removed:
+        raise ValidationError(
+            "A removed reply cannot be the accepted answer.", code="reply_removed"
+        )
+    if help_request.community.is_archived:
+        raise ValidationError(
+            "This community is archived: its threads are read-only.", code="archived"
+        )
+    if help_request.accepted_reply_id == reply.pk:
+        return help_request
+    help_request.accepted_reply = reply
+    help_request.accepted_at = timezone.now()
+    help_request.accepted_by = by
+    help_request.status = RequestStatus.SOLVED
+    help_request.save(update_fields=["accepted_reply", "accepted_at", "accepted_by", "status"])
+    if by.pk != help_request.author_id:
+        audit(
+            community=help_request.community,
+            actor=by,
+            action=AuditAction.ANSWER_ACCEPTED,
+            subject=reply.author,
+            request=help_request.pk,
+            reply=reply.pk,
+        )
+    if reply.author_id and reply.author_id != by.pk:
+        notify(
+            recipient=reply.author,
+            kind=Kind.ANSWER_ACCEPTED,
+            message=f"Your reply was accepted as the answer to “{_short(help_request.title)}”",
+            url=_reply_url(reply),
+            actor=by,
+            community=help_request.community,
+        )
+    return help_request
+
+
+@transaction.atomic
+def answer_unaccept(*, help_request: HelpRequest, by) -> HelpRequest:
+    """Withdraw the accepted answer: back to answered (or open if nobody else has replied)."""
+    if help_request.accepted_reply_id is None:
+        raise ValidationError("This request has no accepted answer.", code="not_accepted")
+    if help_request.community.is_archived:
+        raise ValidationError(
+            "This community is archived: its threads are read-only.", code="archived"
+        )
+    reply_id = help_request.accepted_reply_id
+    help_request.accepted_reply = None
+    help_request.accepted_at = None
+    help_request.accepted_by = None
+    help_request.status = (
+        RequestStatus.ANSWERED if help_request.first_reply_at else RequestStatus.OPEN
+    )
+    help_request.save(update_fields=["accepted_reply", "accepted_at", "accepted_by", "status"])
+    if by.pk != help_request.author_id:
+        audit(
+            community=help_request.community,
+            actor=by,
+            action=AuditAction.ANSWER_UNACCEPTED,
+            request=help_request.pk,
+            reply=reply_id,
+        )
+    return help_request
+
+
+# Votes and follows ---------------------------------------------------------
+
+
+@transaction.atomic
+def vote_toggle(*, reply: Reply, by) -> tuple[bool, int]:
+    """Mark a reply helpful, or take the mark back. Returns (voted now, helpful count)."""
+    if reply.author_id == by.pk:
+        raise ValidationError("You cannot mark your own reply as helpful.", code="own_reply")
+    if reply.is_removed:
+        raise ValidationError("This reply was removed.", code="removed")
+    deleted, _ = HelpfulVote.objects.filter(reply=reply, user=by).delete()
+    if deleted:
+        Reply.objects.filter(pk=reply.pk, helpful_count__gt=0).update(
+            helpful_count=F("helpful_count") - 1
+        )
+        voted = False
+    else:
+        try:
+            with transaction.atomic():
+                HelpfulVote.objects.create(reply=reply, user=by)
+        except IntegrityError:
+            # A double click raced us and its vote is in: the person has voted, count it once.
+            voted = True
+        else:
+            Reply.objects.filter(pk=reply.pk).update(helpful_count=F("helpful_count") + 1)
+            voted = True
+    reply.refresh_from_db(fields=["helpful_count"])
+    return voted, reply.helpful_count
+
+
+@transaction.atomic
+def follow_toggle(*, help_request: HelpRequest, by) -> bool:
+    """Follow a request (be told of new replies), or stop. Returns whether `by` follows it now."""
+    deleted, _ = Follow.objects.filter(help_request=help_request, user=by).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Follow.objects.create(help_request=help_request, user=by)
+    except IntegrityError:
+        pass  # followed twice at once: following either way
+    return True

@@ -1,0 +1,138 @@
+"""Query budgets of the thread pages: the same count at 10 and at 1,000 replies.
+
+The N+1s guarded: a query per reply for its children (the tree is read with ONE
+query over the page's root paths), per reply for its author (select_related),
+per reply for the viewer's vote (one query for all), and per request on the
+list for its author, community or tags.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from discussions.models import HelpfulVote, HelpRequest, Reply
+from tests.discussions.factories import HelpRequestFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# session, user, bell; community pages' 3 (community, my membership, my join request);
+# the request (with author, accepted answer, remover); its tags; the roots' count and page;
+# every descendant of the page's roots; my votes on them; do I follow it.
+THREAD_BUDGET = 13
+LIST_BUDGET = 9  # session, user, bell, community pages' 3, count, page, tags
+
+
+def build_replies(help_request, count: int, *, fan_out: int, authors, voter=None) -> None:
+    """`count` replies in trees of `fan_out` replies each: a root, then chains and branches under it."""
+    replies = []
+    roots_needed = -(-count // fan_out)
+    first_root = Reply.objects.filter(depth=1).count() + 1  # root paths are unique platform-wide
+    made = 0
+    for r in range(roots_needed):
+        root_path = Reply._get_path(None, 1, first_root + r)
+        replies.append(
+            Reply(
+                help_request=help_request,
+                author=authors[r % len(authors)],
+                path=root_path,
+                depth=1,
+                body=f"Root {r}",
+                body_html=f"<p>Root {r}</p>",
+                numchild=0,
+            )
+        )
+        made += 1
+        parent_path, depth, step = root_path, 1, 1
+        while made < count and made % fan_out:
+            # Alternate going deeper and adding a sibling, so the trees are both deep and wide.
+            if depth < 5 and made % 2:
+                parent_path, depth, step = replies[-1].path, replies[-1].depth, 1
+            path = Reply._get_path(parent_path, depth + 1, step)
+            replies.append(
+                Reply(
+                    help_request=help_request,
+                    author=authors[made % len(authors)],
+                    path=path,
+                    depth=depth + 1,
+                    body=f"Reply {made}",
+                    body_html=f"<p>Reply {made}</p>",
+                    numchild=0,
+                )
+            )
+            step += 1
+            made += 1
+    Reply.objects.bulk_create(replies)
+    HelpRequest.objects.filter(pk=help_request.pk).update(reply_count=count)
+    if voter:
+        votes = [
+            HelpfulVote(reply=r, user=voter)
+            for r in Reply.objects.filter(help_request=help_request)[::3]
+        ]
+        HelpfulVote.objects.bulk_create(votes)
+
+
+def count_queries(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_a_thread_costs_the_same_queries_at_10_and_at_1000_replies(
+    client, community, member, core, moderator
+):
+    """Guards: children per reply, author per reply, vote per reply."""
+    authors = [core, moderator, UserFactory()]
+    small = HelpRequestFactory(community=community, author=member, tags=["kubernetes"])
+    large = HelpRequestFactory(community=community, author=member, tags=["kubernetes"])
+    build_replies(small, 10, fan_out=5, authors=authors, voter=member)
+    build_replies(large, 1000, fan_out=40, authors=authors, voter=member)
+    client.force_login(member)
+    client.get(small.get_absolute_url())  # warm per-process caches
+
+    few = count_queries(client, small.get_absolute_url())
+    many = count_queries(client, large.get_absolute_url())
+    helpful = count_queries(client, large.get_absolute_url(), sort="helpful", page=2)
+
+    assert few == many == helpful <= THREAD_BUDGET
+    shown = client.get(large.get_absolute_url()).content.decode().count('class="reply-body"')
+    assert shown == 20 * 40  # the first page's 20 roots with their whole subtrees
+
+
+def test_the_thread_page_with_1000_replies_is_correct_not_just_cheap(
+    client, community, member, core
+):
+    request = HelpRequestFactory(community=community, author=member)
+    build_replies(request, 1000, fan_out=40, authors=[core])
+    client.force_login(member)
+
+    page = client.get(request.get_absolute_url()).context["thread"]
+
+    def walk(nodes):
+        for node in nodes:
+            yield node
+            yield from walk(node.children)
+
+    assert sum(1 for _ in walk(page.nodes)) == 800
+    assert page.total == 25
+
+
+def test_the_community_list_of_requests_is_pinned(
+    client, community, member, django_assert_max_num_queries
+):
+    """Guards: author, community (for its URL) and tags per request."""
+    for n in range(5):
+        HelpRequestFactory(community=community, tags=["helm", f"t{n}"])
+    url = reverse("discussions:list", args=[community.slug])
+    client.force_login(member)
+    client.get(url)
+    few = count_queries(client, url)
+    for n in range(40):
+        HelpRequestFactory(community=community, tags=["helm", f"u{n}"], is_pinned=n % 7 == 0)
+    many = count_queries(client, url)
+
+    assert few == many
+    with django_assert_max_num_queries(LIST_BUDGET):
+        client.get(url)
