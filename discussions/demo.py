@@ -22,8 +22,8 @@ from communities.models import Community
 from notifications.models import Notification
 
 from . import ratelimit
-from .models import Follow, HelpfulVote, HelpRequest, Reply, Revision
-from .services import posting
+from .models import Flag, Follow, HelpfulVote, HelpRequest, Reply, Revision
+from .services import moderation, posting
 
 User = get_user_model()
 DOMAIN = "practica.demo"
@@ -443,5 +443,22 @@ def seed(*, stdout) -> None:
             Community.objects.filter(pk=community.pk).update(
                 last_activity_at=max(filter(None, (before, latest)))
             )
+    _seed_flag()
     if created:
         stdout.write(f"Created {created} demo help requests.")
+
+
+def _seed_flag() -> None:
+    """One open flag in Clinical Data Quality, so the demo moderator's queue has work in it."""
+    request = HelpRequest.objects.filter(
+        community__slug="clinical-data-quality", title__startswith="Patients calling"
+    ).first()
+    flagger = _person("fatima.rahman")
+    if request is None or flagger is None or Flag.objects.filter(help_request=request).exists():
+        return
+    reply = request.replies.filter(author__email=f"diego.ramirez@{DOMAIN}").first()
+    moderation.flag_create(
+        post=reply or request,
+        by=flagger,
+        reason="App bugs belong with the service desk; could a moderator point this to the right place?",
+    )

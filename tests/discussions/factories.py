@@ -30,8 +30,8 @@ class HelpRequestFactory(factory.django.DjangoModelFactory):
 def _create_reply(model_class, *, parent=None, help_request=None, **fields):
     if parent is not None:
         fields.setdefault("in_reply_to", parent)
-        return parent.add_child(help_request=parent.help_request, **fields)
-    return model_class.add_root(help_request=help_request or HelpRequestFactory(), **fields)
+        return model_class.objects.add_child(parent, {"help_request": parent.help_request, **fields})
+    return model_class.objects.add_root({"help_request": help_request or HelpRequestFactory(), **fields})
 
 
 class ReplyFactory(factory.django.DjangoModelFactory):
