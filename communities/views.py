@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.adapter import INVITATION_SESSION_KEY
 from charter.selectors import charter_for
 from cop_platform.views import safe_next
+from discussions.models import FlagStatus
+from discussions.selectors import latest_requests
 
 from . import selectors, services
 from .forms import (
@@ -87,12 +89,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "charter": charter_for(community),
     }
     if access.can_read:
-        from discussions.selectors import latest_requests
-
         context["help_requests"] = latest_requests(community)
     if access.can_moderate:
         context["pending_requests"] = community.join_requests.filter(status=RequestStatus.PENDING).count()
-        context["open_flags"] = community.flags.filter(status="open").count()
+        context["open_flags"] = community.flags.filter(status=FlagStatus.OPEN).count()
     return render(request, "communities/detail.html", context)
 
 
