@@ -1,7 +1,10 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from cop_platform.markdown import render_markdown
 
@@ -23,3 +26,19 @@ def query_with(context, **changes) -> str:
         else:
             params[key] = value
     return "?" + urlencode(list(params.lists()), doseq=True) if params else "?"
+
+
+@register.filter(name="ago")
+def ago(moment) -> str:
+    """ "3 hours ago", or "just now" where Django's timesince would say "0 minutes"."""
+    if not moment:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
+
+
+@register.filter(name="first_paragraph")
+def first_paragraph(text: str) -> str:
+    """The Markdown up to the first blank line: an excerpt that ends where its author paused."""
+    return (text or "").strip().split("\n\n", 1)[0]
