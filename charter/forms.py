@@ -57,7 +57,13 @@ class DraftForm(forms.Form):
             base = json.loads(self.cleaned_data.get("base") or "{}")
         except ValueError:
             return {}
-        return base if isinstance(base, dict) else {}
+        if not isinstance(base, dict):
+            return {}
+        # It comes back from the browser: objectives the diff cannot read count as none.
+        objectives = base.get("objectives") or []
+        if not (isinstance(objectives, list) and all(isinstance(o, dict) for o in objectives)):
+            base["objectives"] = []
+        return base
 
     def sections(self) -> dict:
         return {

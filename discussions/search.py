@@ -38,7 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from taggit.models import Tag
 
 from communities.models import Community
@@ -469,9 +469,12 @@ def help_wanted(queryset: QuerySet[HelpRequest], *, expertise_of=None) -> QueryS
         .order_by("created_at", "id")
     )
     if expertise_of is not None:
-        expertise = expertise_of.expertise.all().values("pk")
+        # By name, case-insensitively: "Kubernetes" expertise and a "kubernetes" tag are separate
+        # Tag rows (tag names are case-sensitive), but the same skill.
+        expertise = expertise_of.expertise.annotate(lowered=Lower("name")).values("lowered")
+        tags = Tag.objects.annotate(lowered=Lower("name")).filter(lowered__in=expertise)
         queryset = queryset.filter(
-            pk__in=HelpRequest.objects.filter(tags__in=expertise).values("pk")
+            pk__in=HelpRequest.objects.filter(tags__in=tags).values("pk")
         )
     return queryset
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from charter import selectors, value
 from charter.diff import section_diffs
 from charter.forms import DraftForm, ObjectiveFormSet, ReviewForm, SubmitForm
-from charter.models import CharterState
+from charter.models import Charter, CharterState
 from charter.permissions import CharterAccess
 from charter.services import drafts as services
 from communities.policy import community_access_or_404
@@ -74,6 +74,8 @@ def print_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _objective_initial(charter) -> list[dict]:
+    if charter.pk is None:
+        return []
     return [
         {
             "id": o.pk,
@@ -92,9 +94,13 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     ca = CharterAccess(access)
     access.require(ca.can_edit_purpose or ca.can_edit_draft)
     community = access.community
-    charter = services.charter_get_or_create(community=community)
+    if request.method == "POST":
+        charter = services.charter_get_or_create(community=community)
+    else:
+        # Opening the editor writes nothing: a community without a charter gets an unsaved one.
+        charter = selectors.charter_for(community) or Charter(community=community)
     flags = {"can_edit_purpose": ca.can_edit_purpose, "can_edit_draft": ca.can_edit_draft}
-    base = services.snapshot(charter)
+    base = services.snapshot(charter, None if charter.pk else [])
     conflict = None
     if request.method == "POST":
         form = DraftForm(request.POST, **flags)

@@ -53,8 +53,9 @@ def _round_url(access: Access, vision_round_id: int, anchor: str = "") -> str:
 def vision_rounds(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_access_or_404(request, slug)
     access.require(permissions.can_read_vision_rounds(access))
-    charter = _charter(access)
-    rounds = list(vision_selectors.vision_rounds(charter))
+    # A read: find the charter, don't create one for every visitor of a community without it.
+    charter = Charter.objects.filter(community=access.community).first()
+    rounds = list(vision_selectors.vision_rounds(charter)) if charter else []
     return render(
         request,
         "charter/vision_rounds.html",

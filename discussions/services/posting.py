@@ -11,10 +11,12 @@ who may read the community are ever notified. A refusal raises
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
+from taggit.models import Tag
 
 from communities.models import AuditAction, Community, Membership, Role
 from communities.services import audit
@@ -155,8 +157,14 @@ def experts_for(help_request: HelpRequest, tags: list[str]):
     members = Membership.objects.filter(community=help_request.community_id, is_active=True).values(
         "user_id"
     )
+    # Tag names are case-sensitive and a later "Kubernetes" gets the slug "kubernetes_1": match names
+    # case-insensitively too, or that expert is never told.
+    same_name = Tag.objects.annotate(lowered=Lower("name")).filter(
+        lowered__in={str(tag).lower() for tag in tags}
+    )
     return (
-        User.objects.filter(is_active=True, pk__in=members, expertise__slug__in=slugs)
+        User.objects.filter(is_active=True, pk__in=members)
+        .filter(Q(expertise__slug__in=slugs) | Q(expertise__in=same_name))
         .exclude(pk=help_request.author_id)
         .distinct()
         .order_by("pk")

@@ -91,7 +91,8 @@ def similar(request: HttpRequest, slug: str) -> HttpResponse:
     """Requests resembling the title being typed on the ask form (an htmx fragment)."""
     access = community_access_or_404(request, slug)
     access.require(permissions.can_read(access))
-    title = request.GET.get("title", "")[:200]
+    # PostgreSQL refuses NUL in a query parameter (a 500); no title has one.
+    title = request.GET.get("title", "").replace("\x00", "")[:200]
     results = similar_requests(user=request.user, title=title, community=access.community)
     return render(
         request,

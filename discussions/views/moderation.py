@@ -93,6 +93,8 @@ def _queue_groups(community, page_number):
             if flag.reply is not None:
                 flag.reply.help_request = flag.help_request
             groups[(flag.help_request_id, flag.reply_id)]["flags"].append(flag)
+    # A moderator may settle a post's flags between the two queries above: drop it from the page.
+    groups = {key: group for key, group in groups.items() if group["flags"]}
     for group in groups.values():
         first = group["flags"][0]
         group["first"] = first

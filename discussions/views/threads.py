@@ -239,7 +239,7 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     parent = None
     raw_parent = data.get("parent") or None
     if raw_parent:
-        if not str(raw_parent).isdigit():
+        if not (str(raw_parent).isascii() and str(raw_parent).isdigit()):  # "²".isdigit() is True
             raise Http404("No such reply.")
         parent = _reply_in(help_request, raw_parent)
     form_id = f"reply-{parent.pk}" if parent else "reply"
@@ -524,7 +524,7 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def mention_suggestions(request: HttpRequest, slug: str) -> HttpResponse:
     access = _readable(request, slug)
-    query = request.GET.get("q", "")[:60]
+    query = request.GET.get("q", "").replace("\x00", "")[:60]  # PostgreSQL refuses NUL (a 500)
     people = mentions.suggestions(access.community, query)
     return render(
         request,

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from charter.models import CharterState, CharterVersion
+from charter.models import Charter, CharterVersion
 from charter.services import drafts as services
 from tests.charter.drafts_support import approved, changes_requested, edit, fresh_charter, in_review
 from tests.charter.factories import ObjectiveFactory
@@ -166,7 +166,7 @@ def test_moderator_edits_everything_but_the_purpose(client, community, moderator
     assert "Existing objective" in response.content.decode()
 
 
-def test_opening_the_editor_for_a_community_without_a_charter_starts_one(
+def test_opening_the_editor_for_a_community_without_a_charter_shows_an_empty_draft_and_saves_nothing(
     client, community, moderator
 ):
     client.force_login(moderator)
@@ -174,7 +174,8 @@ def test_opening_the_editor_for_a_community_without_a_charter_starts_one(
     response = client.get(url("edit", community))
 
     assert response.status_code == 200
-    assert community.charter.state == CharterState.DRAFT
+    assert response.context["form"].initial["draft_revision"] == 0
+    assert not Charter.objects.filter(community=community).exists()
 
 
 def test_sponsor_saves_the_purpose(client, community, sponsor):
