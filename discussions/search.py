@@ -225,6 +225,11 @@ def snippet(text: str, words: list[str], length: int = SNIPPET_CHARS) -> str:
     lowered = text.lower()
     positions = [p for p in (lowered.find(w) for w in words) if p >= 0]
     start = max(0, min(positions) - length // 3) if positions else 0
+    if start > 0:
+        # Begin at a word: "… has five files", never "… I has five files" from "API has".
+        space = text.find(" ", start - 1)
+        if 0 <= space < min(positions):
+            start = space + 1
     window = text[start : start + length]
     prefix = "… " if start > 0 else ""
     suffix = " …" if start + length < len(text) else ""

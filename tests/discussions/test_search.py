@@ -323,3 +323,15 @@ def test_post_is_not_allowed(client, member):
     client.force_login(member)
 
     assert client.post(reverse("discussions:search")).status_code == 405
+
+
+def test_a_snippet_that_starts_inside_the_text_begins_at_a_whole_word():
+    from discussions.search import snippet
+
+    text = "The ingestion API has five test files and each one defines the same fixture " * 3 + "pytest"
+
+    result = snippet(text, ["pytest"], length=72)  # the window would open inside "defines"
+
+    assert result.startswith("… ")
+    first_word = result[2:].split(" ")[0]
+    assert first_word in text.split(" ")
