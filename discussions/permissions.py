@@ -55,6 +55,18 @@ def can_vote(access: Access) -> bool:
     return access.can_participate
 
 
+def can_vote_on(access: Access, reply) -> bool:
+    """Helpful votes go to other people's replies that are still there."""
+    own = access.is_authenticated and reply.author_id == access.user.pk
+    return can_vote(access) and not own and not reply.is_removed
+
+
+def can_see_removed_text(access: Access, post) -> bool:
+    """A removed post's text stays readable to its author and the moderators."""
+    own = access.is_authenticated and post.author_id == access.user.pk
+    return own or access.can_moderate
+
+
 def can_follow(access: Access) -> bool:
     return access.is_authenticated and access.can_read
 

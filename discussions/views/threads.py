@@ -67,11 +67,6 @@ def _form_errors(form, error: ValidationError) -> None:
     form.add_error(None, error)
 
 
-def _can_see_removed_text(access: Access, post) -> bool:
-    own = access.is_authenticated and post.author_id == access.user.pk
-    return own or access.can_moderate
-
-
 # The community's list ------------------------------------------------------
 
 
@@ -143,18 +138,14 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
 # The thread ----------------------------------------------------------------
 
 
-def _decorate(
-    nodes, *, access: Access, help_request: HelpRequest, can_vote: bool, can_reply: bool
-) -> None:
+def _decorate(nodes, *, access: Access, help_request: HelpRequest, can_reply: bool) -> None:
     """Per-reply permissions, decided here (from what is loaded) so the template only reads them."""
-    user_pk = access.user.pk if access.is_authenticated else None
     can_accept = permissions.can_accept(access, help_request)
     stack = list(nodes)
     while stack:
         node = stack.pop()
         reply = node.reply
-        own = reply.author_id == user_pk
-        node.can_vote = can_vote and not own and not reply.is_removed
+        node.can_vote = permissions.can_vote_on(access, reply)
         node.can_reply = can_reply and not reply.is_removed
         node.can_edit = permissions.can_edit_post(access, reply)
         node.can_see_revisions = reply.edited_at is not None and permissions.can_see_revisions(
@@ -162,7 +153,7 @@ def _decorate(
         )
         node.can_accept = can_accept and not reply.is_removed
         node.is_accepted = reply.pk == help_request.accepted_reply_id
-        node.show_text = not reply.is_removed or _can_see_removed_text(access, reply)
+        node.show_text = not reply.is_removed or permissions.can_see_removed_text(access, reply)
         stack.extend(node.children)
 
 
@@ -178,7 +169,6 @@ def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         page.nodes,
         access=access,
         help_request=help_request,
-        can_vote=permissions.can_vote(access),
         can_reply=can_reply,
     )
     accepted = help_request.accepted_reply
@@ -196,7 +186,8 @@ def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "can_see_revisions": help_request.edited_at is not None
         and permissions.can_see_revisions(access, help_request),
         "can_accept": permissions.can_accept(access, help_request),
-        "show_text": not help_request.is_removed or _can_see_removed_text(access, help_request),
+        "show_text": not help_request.is_removed
+        or permissions.can_see_removed_text(access, help_request),
         "reply_form": ReplyForm(community=access.community) if can_reply else None,
     }
     return render(request, "discussions/thread.html", context)
