@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -60,6 +61,12 @@ def unique_handle(name: str, *, taken, exclude_pk=None) -> str:
         handle = f"{base}{n}"
         n += 1
     return handle
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly (Monday)"
+    NEVER = "never", "Never"
 
 
 class OrganisationalUnit(models.Model):
@@ -145,6 +152,15 @@ class User(AbstractUser):
     email_notifications = models.BooleanField(
         "email me copies of my notifications", default=True
     )
+    digest_frequency = models.CharField(
+        "email digest", max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        "send my digest at (local hour)", default=8, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    meeting_reminders = models.BooleanField("email me meeting reminders", default=True)
+    # The secret in the address of this person's calendar feed; replaced to revoke it.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     expertise = TaggableManager(
         "expertise",
         blank=True,

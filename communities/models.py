@@ -33,6 +33,10 @@ class Role(models.TextChoices):
     SPONSOR = "sponsor", "Sponsor"
 
 
+def default_reminder_minutes() -> list[int]:
+    return [24 * 60, 60]
+
+
 class CommunityQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status=CommunityStatus.ACTIVE)
@@ -93,6 +97,12 @@ class Community(models.Model):
     meeting_url = models.URLField("default online space", blank=True)
     status = models.CharField(max_length=10, choices=CommunityStatus.choices, default=CommunityStatus.ACTIVE)
     is_archived = models.BooleanField(default=False)
+    # Meeting reminders: minutes before each meeting (moderators set them); empty = none.
+    reminder_minutes = models.JSONField(default=default_reminder_minutes, blank=True)
+    # A help request unanswered this long is escalated to experts, then moderators.
+    escalation_hours = models.PositiveSmallIntegerField(
+        "escalate unanswered requests after (hours)", default=48
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -145,6 +155,8 @@ class Membership(models.Model):
     first_joined_at = models.DateTimeField(default=timezone.now)
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    # Left out of this person's digests.
+    digest_muted = models.BooleanField(default=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -294,6 +306,12 @@ class AuditAction(models.TextChoices):
     ANSWER_UNACCEPTED = "answer_unaccepted", "withdrew an accepted answer"
     FLAG_DISMISSED = "flag_dismissed", "dismissed a flag"
     FLAG_ACTIONED = "flag_actioned", "acted on a flag"
+    # Meetings.
+    MEETING_SCHEDULED = "meeting_scheduled", "scheduled a meeting"
+    MEETING_EDITED = "meeting_edited", "changed a meeting series"
+    MEETING_MOVED = "meeting_moved", "moved a meeting"
+    MEETING_CANCELLED = "meeting_cancelled", "cancelled a meeting"
+    MEETING_ENDED = "meeting_ended", "ended a meeting series"
 
 
 class AuditEvent(models.Model):

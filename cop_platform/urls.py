@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("charter.urls")),
     path("", include("discussions.urls")),
+    path("", include("meetings.urls")),
 ]
 
 handler403 = "cop_platform.views.permission_denied"

@@ -23,6 +23,12 @@ class Kind(models.TextChoices):
     POST_FLAGGED = "post_flagged", "Post flagged"
     POST_REMOVED = "post_removed", "Post removed"
     REQUEST_MOVED = "request_moved", "Request moved"
+    REQUEST_ESCALATED = "request_escalated", "A request is still unanswered"
+    MEETING_SCHEDULED = "meeting_scheduled", "Meeting scheduled"
+    MEETING_REMINDER = "meeting_reminder", "Meeting reminder"
+    MEETING_MOVED = "meeting_moved", "Meeting moved"
+    MEETING_CANCELLED = "meeting_cancelled", "Meeting cancelled"
+    WAITLIST_PROMOTED = "waitlist_promoted", "A place at a meeting"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -68,3 +74,42 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class DigestDelivery(models.Model):
+    """One digest for (person, frequency, period): claimed before it is built and sent.
+
+    `period_start` is the local date the period begins (the day, or the Monday).
+    The unique constraint makes a digest go out once per period, whichever worker
+    or repeated sweep gets there; `covers_from`/`covers_to` record the window its
+    contents came from, so the next one starts where this one ended (catch-up).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    frequency = models.CharField(max_length=10)
+    period_start = models.DateField()
+    covers_from = models.DateTimeField()
+    covers_to = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    # Empty digests are recorded (so the period is done) but not sent.
+    skipped_empty = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-period_start", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "frequency", "period_start"], name="digest_once_per_period")
+        ]
+        indexes = [models.Index(fields=["user", "-covers_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} digest for {self.user_id} from {self.period_start}"
+
+    def get_frequency_display(self) -> str:
+        return self.frequency.capitalize()
+
+    @property
+    def message_id(self) -> str:
+        return f"<digest.{self.user_id}.{self.frequency}.{self.period_start:%Y%m%d}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"

@@ -4,12 +4,17 @@ from django.utils import timezone
 from .models import Notification
 
 
-def notify(*, recipient, kind: str, message: str, url: str = "", actor=None, community=None) -> Notification:
-    """Tell one person something happened: an in-app notification and, if they want it, an email copy."""
+def notify(
+    *, recipient, kind: str, message: str, url: str = "", actor=None, community=None, email: bool = True
+) -> Notification:
+    """Tell one person something happened: an in-app notification and, if they want it, an email copy.
+
+    `email=False` when the caller sends its own email (a meeting reminder with its `.ics`).
+    """
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, message=message[:300], url=url, actor=actor, community=community
     )
-    if recipient.email_notifications and recipient.is_active:
+    if email and recipient.email_notifications and recipient.is_active:
         from .tasks import send_notification_email
 
         # robust: a broker outage must not turn the action that notified into an error page.

@@ -47,8 +47,19 @@ from tests.matrix_common import (
     hidden_when_private,
     slug,
 )
+from tests.meetings import matrix_calendars, matrix_meetings
+from tests.notifications import matrix_email
 
-APP_PARTS = (matrix_drafts, matrix_vision, matrix_threads, matrix_finding, matrix_moderation)
+APP_PARTS = (
+    matrix_drafts,
+    matrix_vision,
+    matrix_threads,
+    matrix_finding,
+    matrix_moderation,
+    matrix_meetings,
+    matrix_calendars,
+    matrix_email,
+)
 
 
 def settings_data(w: World) -> dict:
@@ -236,7 +247,7 @@ def test_access(client, world, name, method, kind, persona, expected):
 
 def _project_route_names() -> set[str]:
     """Named routes of our apps and of the project's own urls.py (not allauth's, not the admin's)."""
-    ours = {"accounts", "communities", "notifications", "charter", "discussions"}
+    ours = {"accounts", "communities", "notifications", "charter", "discussions", "meetings"}
     names = set()
 
     def walk(patterns, namespace):

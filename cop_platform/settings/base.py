@@ -6,6 +6,7 @@ and Redis (cache, Celery broker and result backend).
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -21,6 +22,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Practica")
+# The right-hand side of every Message-ID we make (stable per email, so a resend is recognisable).
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", urlsplit(SITE_URL).hostname or "practica.localhost")
+# Meetings: occurrences exist this many days ahead; a reminder claim older than the lease is retried.
+MEETINGS_WINDOW_DAYS = env_int("MEETINGS_WINDOW_DAYS", 120)
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +52,7 @@ INSTALLED_APPS = [
     "notifications",
     "charter",
     "discussions",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +131,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic sweeps (celery beat). Each is idempotent: running one twice, or late, sends nothing twice.
+CELERY_BEAT_SCHEDULE: dict = {
+    "meetings-extend-occurrences": {"task": "meetings.tasks.extend_occurrences", "schedule": 3600.0},
+    "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 60.0},
+    "notifications-send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 600.0},
+    "notifications-escalate-unanswered": {"task": "notifications.tasks.escalate_unanswered", "schedule": 900.0},
+}
 
 # Auth and accounts (django-allauth).
 AUTH_USER_MODEL = "accounts.User"
