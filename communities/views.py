@@ -12,6 +12,8 @@ from charter.selectors import charter_for
 from cop_platform.views import safe_next
 from discussions.models import FlagStatus
 from discussions.selectors import latest_requests
+from meetings.permissions import can_read_meetings
+from meetings.selectors import next_meeting
 
 from . import selectors, services
 from .forms import (
@@ -90,6 +92,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if access.can_read:
         context["help_requests"] = latest_requests(community)
+    if can_read_meetings(access):
+        context["next_meeting"] = next_meeting(community)
     if access.can_moderate:
         context["pending_requests"] = community.join_requests.filter(status=RequestStatus.PENDING).count()
         context["open_flags"] = community.flags.filter(status=FlagStatus.OPEN).count()

@@ -59,7 +59,9 @@ def calendar_for(occurrences: Iterable[Occurrence], *, name: str = "") -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     if name:
-        calendar.add("x-wr-calname", name)
+        # An X- property is not known to be TEXT: without vText a comma is left unescaped
+        # and a new line in a title makes the library refuse to write the calendar at all.
+        calendar.add("x-wr-calname", vText(name))
     for occurrence in occurrences:
         calendar.add_component(_event(occurrence))
     calendar.add_missing_timezones()

@@ -31,7 +31,8 @@ FEW, MANY = 5, 200
 # Community pages add the community, my membership and my pending request (policy.community_access_or_404).
 DIRECTORY_BUDGET = 7  # + page count, page, tags, my memberships
 ANONYMOUS_DIRECTORY_BUDGET = 3  # page count, page, tags
-DETAIL_BUDGET = 11  # + community pages' 3, counts, tags, stewards, approved charter, latest help requests
+DETAIL_BUDGET = 12  # + community pages' 3, counts, tags, stewards, approved charter, latest help requests
+# ... and the "Next meeting" card: one query for the occurrence with its series, organiser and community.
 MEMBERS_BUDGET = 11  # + community pages' 3, page count, counts, page, expertise, units
 PEOPLE_BUDGET = 7  # + page count, units for the filter, page, expertise
 NOTIFICATIONS_BUDGET = 5  # + page count, page

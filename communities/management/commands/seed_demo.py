@@ -469,7 +469,7 @@ INVITE_MESSAGES = [
 ]
 
 
-DEMO_PARTS = ("charter.demo", "charter.demo_vision", "discussions.demo")
+DEMO_PARTS = ("charter.demo", "charter.demo_vision", "discussions.demo", "meetings.demo")
 
 
 def email_for(login: str) -> str:

@@ -1,0 +1,51 @@
+"""Celery tasks for meetings: thin, idempotent wrappers around the services.
+
+Reminders are never scheduled as far-future ETA tasks (the Redis broker would
+redeliver them after its visibility timeout): beat runs `send_due_reminders`
+every minute and it enqueues a `send_reminder` per due reminder. Every task may
+run twice (acks_late redelivers a killed worker's task); the work is claimed in
+the database, so a second run does nothing.
+"""
+
+import smtplib
+
+from celery import shared_task
+
+from .reminders import deliver, sweep
+from .services.schedule import extend_all
+
+# Retries of a failed reminder email: 30 s, 1, 2, 4, 8 minutes (capped at 10). After the
+# last one the row stays unsent and unclaimed, and the sweeper enqueues it again after
+# the lease, until the meeting is too close for it.
+MAX_RETRIES = 5
+BACKOFF_SECONDS = 30
+BACKOFF_CAP_SECONDS = 600
+
+
+def backoff(retries: int) -> int:
+    return min(BACKOFF_SECONDS * 2**retries, BACKOFF_CAP_SECONDS)
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def extend_occurrences() -> int:
+    """Create occurrences up to the rolling window for every active series (hourly)."""
+    return extend_all()
+
+
+# Shorter than beat's one-minute interval; a sweep that overlaps the next is harmless anyway.
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def send_due_reminders() -> int:
+    """Create the reminders that are due and enqueue their sends (every minute)."""
+    return sweep()
+
+
+# The hard time limit must stay below REMINDER_LEASE_SECONDS (300 by default): a send
+# still running when its claim's lease ends could otherwise be claimed a second time.
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=30, time_limit=40)
+def send_reminder(self, delivery_id: int) -> str:
+    """Send one reminder (a `ReminderDelivery` id) if this run claims it; retry on mail errors."""
+    try:
+        return deliver(delivery_id)
+    except (smtplib.SMTPException, OSError) as exc:
+        # `deliver` released the claim, so the retry (or the next sweep) can take it.
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
