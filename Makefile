@@ -11,8 +11,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test install lint migrate seed clean
 
+# The web server, a Celery worker and beat (so reminders and digests go out), on Redis when
+# REDIS_URL is set, else on a broker kept in files under var/celery/. Ctrl-C stops all three.
 run: seed
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) rundev 127.0.0.1:8000
 
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
 test: install lint

@@ -18,7 +18,6 @@ class ProfileForm(forms.ModelForm):
             "bio",
             "expertise",
             "timezone",
-            "email_notifications",
         ]
         labels = {"display_name": "Name shown to others", "handle": "Handle for @mentions"}
         widgets = {

@@ -12,6 +12,17 @@ class CommunityForm(forms.ModelForm):
         assume_scheme="https",
         help_text="A video-call or chat link, if you meet online.",
     )
+    escalation_hours = forms.IntegerField(
+        label="Escalate unanswered requests after (hours)",
+        required=False,
+        min_value=1,
+        max_value=14 * 24,
+        initial=48,
+        help_text=(
+            "A request nobody has answered after this long goes to more people with matching "
+            "expertise, and after twice as long to the moderators. From 1 to 336 hours (two weeks)."
+        ),
+    )
 
     class Meta:
         model = Community
@@ -24,12 +35,24 @@ class CommunityForm(forms.ModelForm):
             "join_policy",
             "meeting_room",
             "meeting_url",
+            "escalation_hours",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "visibility": forms.RadioSelect,
             "join_policy": forms.RadioSelect,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # Proposing a community: moderators tune escalation later, on its settings page.
+            del self.fields["escalation_hours"]
+
+    def clean_escalation_hours(self) -> int:
+        # Left empty: keep what the community has.
+        hours = self.cleaned_data.get("escalation_hours")
+        return self.instance.escalation_hours if hours is None else hours
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -43,6 +43,7 @@ EDITABLE_FIELDS = (
     "join_policy",
     "meeting_room",
     "meeting_url",
+    "escalation_hours",
 )
 
 

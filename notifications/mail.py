@@ -10,11 +10,14 @@ email, so a POST to it works without login or cookie (mail clients do this); a
 GET only shows a confirmation page (link scanners must not unsubscribe anyone).
 """
 
+import zoneinfo
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 UNSUBSCRIBE_SALT = "practica.email.unsubscribe"
 
@@ -59,6 +62,13 @@ def preferences_url() -> str:
     return absolute(reverse("notifications:email_preferences"))
 
 
+def _zone(user) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def compose(
     *,
     user,
@@ -76,6 +86,9 @@ def compose(
     (filename, content, mimetype) triples.
     """
     unsubscribe = unsubscribe_url(user, kind)
+    # A line break in a header is refused when the email is sent, long after this
+    # returned; a title pasted with one must not make the email unsendable.
+    subject = " ".join(subject.split())
     context = {
         **context,
         "recipient": user,
@@ -86,9 +99,13 @@ def compose(
         "preferences_url": preferences_url(),
         "why": why,
     }
+    # Tasks run with no time zone active: times in the email are the recipient's local times.
+    with timezone.override(_zone(user)):
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
     email = EmailMultiAlternatives(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[:200],
-        body=render_to_string(f"{template}.txt", context),
+        body=text,
         to=[user.email],
         headers={
             "Message-ID": message_id,
@@ -97,7 +114,7 @@ def compose(
             "Auto-Submitted": "auto-generated",
         },
     )
-    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    email.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         email.attach(filename, content, mimetype)
     return email

@@ -98,6 +98,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has the web server, a worker and beat writing to one file: WAL lets readers
+    # go on while one writes, IMMEDIATE takes the write lock up front (no "database is locked"
+    # halfway through a transaction), and a writer waits up to 20 s for its turn.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set, otherwise in-process.
@@ -115,6 +124,24 @@ else:
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded broker of `manage.py rundev` (make run without Redis): kombu's
+    # filesystem transport, one message per file under var/celery. The web process,
+    # the worker and beat all read these settings, so they share the same folders.
+    _celery_dir = VAR_DIR / "celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+        # Handled messages are deleted; turn this on to keep them in processed/ while debugging.
+        "store_processed": False,
+        "processed_folder": str(_celery_dir / "processed"),
+    }
+    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{_celery_dir / 'results'}")
+    # kombu and the file result backend expect their folders to exist.
+    for _folder in ("queue", "control", "processed", "results"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "beat-schedule")
 # No broker configured means nobody runs a worker: run tasks in-process instead.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or env_str("CELERY_BROKER_URL")))
 CELERY_TASK_EAGER_PROPAGATES = True

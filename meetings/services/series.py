@@ -364,7 +364,13 @@ def _reschedule(series: MeetingSeries, *, by, old: dict, now: dt.datetime) -> No
     future = Occurrence.objects.filter(
         series=series, starts_at__gt=now, status=OccurrenceStatus.SCHEDULED
     )
-    untouched = future.filter(starts_at=F("original_start"))
+    # Untouched: where the old schedule put it. A meeting re-timed by an earlier schedule
+    # change no longer sits on its original start, but it follows the schedule all the same.
+    old_series = MeetingSeries(**{name: old[name] for name in SCHEDULE_FIELDS})
+    on_old_schedule = schedule.starts_between(
+        old_series, now, schedule.window_end(now) + dt.timedelta(days=2)
+    )
+    untouched = future.filter(Q(starts_at=F("original_start")) | Q(starts_at__in=on_old_schedule))
     untouched.filter(~Q(pk__in=untouched.filter(_has_content()).values("pk"))).delete()
     keep = list(untouched.order_by("starts_at", "pk"))
 
@@ -380,7 +386,7 @@ def _reschedule(series: MeetingSeries, *, by, old: dict, now: dt.datetime) -> No
             if one_off:
                 new_start = new_starts[0] if new_starts else None
             else:
-                new_start = by_date.pop(occurrence.original_start.astimezone(old_zone).date(), None)
+                new_start = by_date.pop(occurrence.starts_at.astimezone(old_zone).date(), None)
             if new_start is None:
                 occurrence.status = OccurrenceStatus.CANCELLED
                 occurrence.cancel_reason = RESCHEDULED_REASON

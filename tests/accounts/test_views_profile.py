@@ -96,7 +96,6 @@ def profile_data(**overrides) -> dict:
         "bio": "Night shifts.",
         "expertise": "wound care, triage",
         "timezone": "Europe/Paris",
-        "email_notifications": "on",
     }
     return {**data, **overrides}
 

@@ -311,6 +311,43 @@ def test_a_one_off_keeps_its_answers_when_its_date_changes(community, moderator,
     assert Notification.objects.filter(kind=Kind.MEETING_MOVED, recipient=member).exists()
 
 
+def test_a_one_off_moved_by_two_date_changes_stays_one_meeting(community, moderator, member):
+    series = create(community, moderator, rrule="")
+    (occurrence,) = series.occurrences.all()
+    RsvpFactory(occurrence=occurrence, user=member)
+    series_update(series=series, by=moderator, start_date=dt.date(2026, 1, 20))
+
+    series_update(series=series, by=moderator, start_date=dt.date(2026, 1, 27))
+
+    (after,) = series.occurrences.all()
+    assert after.pk == occurrence.pk
+    assert local(after).date() == dt.date(2026, 1, 27)
+    assert after.sequence == 2
+
+
+def test_answered_meetings_follow_every_schedule_change_not_only_the_first(
+    weekly, moderator, member
+):
+    answered = thursday(weekly, 15)
+    RsvpFactory(occurrence=answered, user=member, response=RsvpResponse.GOING)
+    series_update(series=weekly, by=moderator, start_time=dt.time(10, 0))
+
+    series_update(series=weekly, by=moderator, start_time=dt.time(11, 0))
+
+    after = Occurrence.objects.get(pk=answered.pk)
+    assert local(after).time() == dt.time(11, 0)
+    assert after.sequence == 2
+    # A later change of weekday cancels it (and tells who answered); no Thursday meeting is left.
+    series_update(
+        series=weekly, by=moderator, rrule="FREQ=WEEKLY;BYDAY=FR", start_date=dt.date(2026, 1, 9)
+    )
+    after.refresh_from_db()
+    assert after.status == OccurrenceStatus.CANCELLED
+    scheduled = weekly.occurrences.filter(status=OccurrenceStatus.SCHEDULED)
+    assert {local(o).weekday() for o in scheduled} == {4}
+    assert Notification.objects.filter(kind=Kind.MEETING_CANCELLED, recipient=member).exists()
+
+
 def test_the_same_schedule_written_differently_changes_nothing(community, moderator):
     series = MeetingSeriesFactory(
         community=community, rrule="FREQ=WEEKLY", start_date=THURSDAY, time_zone="Europe/Amsterdam"

@@ -6,6 +6,7 @@ import pytest
 from celery.exceptions import Retry
 from django.core.mail import EmailMultiAlternatives
 
+from notifications.mail import EmailKind, read_unsubscribe_token
 from notifications.models import Notification
 from notifications.tasks import send_notification_email
 from tests.factories import NotificationFactory, UserFactory
@@ -49,6 +50,36 @@ def test_it_emails_the_notification_with_an_absolute_link(settings, notification
     assert 'href="https://practica.example.org/c/kubernetes/"' in html
     notification.refresh_from_db()
     assert notification.emailed_at is not None
+
+
+def test_the_email_has_a_stable_message_id_and_one_click_unsubscribe(settings, notification, mailoutbox):
+    settings.SITE_URL = "https://practica.example.org"
+    settings.EMAIL_MESSAGE_ID_DOMAIN = "practica.example.org"
+
+    send_notification_email.delay(notification.pk)
+
+    (email,) = mailoutbox
+    assert email.extra_headers["Message-ID"] == f"<notification.{notification.pk}@practica.example.org>"
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = email.extra_headers["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith("https://practica.example.org/email/unsubscribe/")
+    assert read_unsubscribe_token(unsubscribe.rstrip("/").rsplit("/", 1)[1]) == (
+        notification.recipient_id,
+        EmailKind.NOTIFICATIONS,
+    )
+
+
+def test_the_footer_says_why_and_links_the_preferences_in_both_parts(settings, notification, mailoutbox):
+    settings.SITE_URL = "https://practica.example.org"
+
+    send_notification_email.delay(notification.pk)
+
+    (email,) = mailoutbox
+    html = email.alternatives[0][0]
+    for part in (email.body, html):
+        assert "You got this email because you have an account on Practica" in part
+        assert "https://practica.example.org/email/preferences/" in part
+    assert html.count("<html") == 1
 
 
 def test_an_absolute_url_is_linked_as_it_is(db, mailoutbox):

@@ -1,0 +1,185 @@
+"""Email preferences, one-click unsubscribe (RFC 8058) and the development mail viewer."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import DigestFrequency
+from communities.models import Membership
+
+from . import devmail
+from .forms import EmailPreferencesForm
+from .mail import EmailKind, read_unsubscribe_token
+from .services import email_preferences_update, email_resubscribe, email_unsubscribe
+
+logger = logging.getLogger(__name__)
+
+DEV_MAIL_PER_PAGE = 25
+
+
+def _what(kind: str, user) -> str:
+    """What unsubscribing stops, for this person: "weekly digests", "meeting reminder emails"."""
+    if kind == EmailKind.DIGEST and user.digest_frequency in (
+        DigestFrequency.DAILY,
+        DigestFrequency.WEEKLY,
+    ):
+        return f"{user.digest_frequency} digests"
+    return EmailKind.DESCRIPTIONS[kind]
+
+
+def _is_off(kind: str, user) -> bool:
+    if kind == EmailKind.DIGEST:
+        return user.digest_frequency == DigestFrequency.NEVER
+    if kind == EmailKind.REMINDERS:
+        return not user.meeting_reminders
+    return not user.email_notifications
+
+
+# One-click unsubscribe -------------------------------------------------------
+
+
+# Mail clients POST `List-Unsubscribe=One-Click` to the link without cookies or a CSRF token
+# (RFC 8058); the signed token in the URL is the whole authorisation.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user_id, kind = read_unsubscribe_token(token)
+        user = get_user_model().objects.get(pk=user_id)
+    except (signing.BadSignature, get_user_model().DoesNotExist):
+        # Neither the token nor who it named goes to the log.
+        logger.info("Refused an unsubscribe link that is not ours or names nobody.")
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+
+    what = _what(kind, user)
+    if request.method != "POST":
+        # Link scanners and previews fetch links: a GET only asks.
+        return render(
+            request,
+            "notifications/unsubscribe.html",
+            {"who": user, "kind": kind, "what": what, "already_off": _is_off(kind, user)},
+        )
+
+    previous_frequency = user.digest_frequency
+    if email_unsubscribe(user=user, kind=kind):
+        logger.info("Person %s unsubscribed from %s emails.", user.pk, kind)
+    return render(
+        request,
+        "notifications/unsubscribed.html",
+        {
+            "who": user,
+            "kind": kind,
+            "what": what,
+            "previous_frequency": previous_frequency,
+            # Undo only for the person themself, signed in (a forwarded email's reader is not them).
+            "can_undo": request.user.is_authenticated and request.user.pk == user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def resubscribe(request: HttpRequest) -> HttpResponse:
+    """Undo an unsubscribe, for the signed-in person (a normal, CSRF-checked form)."""
+    kind = request.POST.get("kind", "")
+    if kind not in EmailKind.ALL:
+        messages.error(request, "That is not a kind of email we send. Choose on this page instead.")
+        return redirect("notifications:email_preferences")
+    email_resubscribe(
+        user=request.user, kind=kind, digest_frequency=request.POST.get("frequency", "")
+    )
+    messages.success(request, f"You will get {_what(kind, request.user)} again.")
+    return redirect("notifications:email_preferences")
+
+
+# Preferences -----------------------------------------------------------------
+
+
+@login_required
+def email_preferences(request: HttpRequest) -> HttpResponse:
+    memberships = list(
+        Membership.objects.active()
+        .filter(user=request.user)
+        .select_related("community")
+        .order_by("community__name")
+    )
+    form = EmailPreferencesForm(request.POST or None, user=request.user, memberships=memberships)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            email_preferences_update(
+                user=request.user,
+                digest_frequency=data["digest_frequency"],
+                digest_hour=data["digest_hour"],
+                meeting_reminders=data["meeting_reminders"],
+                email_notifications=data["email_notifications"],
+                muted_community_ids=set(data["muted"]),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Your email preferences are saved.")
+            return redirect("notifications:email_preferences")
+    return render(
+        request,
+        "notifications/email_preferences.html",
+        {"form": form, "has_memberships": bool(memberships)},
+    )
+
+
+# Development mail viewer -----------------------------------------------------
+
+
+def _require_dev_mail(request: HttpRequest) -> None:
+    """Site admins only, and only while emails go to files; others are not told it exists."""
+    if not (request.user.is_superuser and devmail.enabled()):
+        raise Http404
+
+
+@login_required
+def dev_mail(request: HttpRequest) -> HttpResponse:
+    _require_dev_mail(request)
+    page = Paginator(devmail.index(), DEV_MAIL_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = devmail.summaries(page.object_list)
+    return render(
+        request, "notifications/dev_mail.html", {"page": page, "folder": devmail.folder()}
+    )
+
+
+def _int_param(request: HttpRequest, name: str, default: int | None = None) -> int | None:
+    raw = request.GET.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise Http404
+    return int(raw)
+
+
+@login_required
+def dev_mail_message(request: HttpRequest, name: str) -> HttpResponse:
+    _require_dev_mail(request)
+    stored = devmail.message(name, _int_param(request, "m", 0))
+    if stored is None:
+        raise Http404
+    number = _int_param(request, "attachment")
+    if number is not None:
+        attachment = next((a for a in stored.attachments if a.number == number), None)
+        if attachment is None:
+            raise Http404
+        response = HttpResponse(attachment.content, content_type=attachment.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+        # Whatever the email carried, it never runs as a page of this site.
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+    return render(request, "notifications/dev_mail_message.html", {"stored": stored})
