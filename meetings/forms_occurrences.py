@@ -10,6 +10,7 @@ import re
 import zoneinfo
 
 from django import forms
+from django.utils import timezone
 
 from discussions.models import HelpRequest
 
@@ -18,6 +19,7 @@ from .services.occurrences import (
     AGENDA_MAX,
     MAX_MINUTES,
     MIN_MINUTES,
+    MOVE_HORIZON_DAYS,
     NOTES_MAX,
     REASON_MAX,
     ROOM_MAX,
@@ -27,6 +29,7 @@ from .services.occurrences import (
 MARKDOWN_HELP = "Markdown works: **bold**, - for lists, [text](link) for links."
 # How many of the community's recent help requests the notes form offers as checkboxes.
 RECENT_THREADS = 30
+MAX_ID = 2**63 - 1
 
 
 class RsvpForm(forms.Form):
@@ -99,6 +102,11 @@ class MoveForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("date"):
+            today = timezone.now().astimezone(self.zone).date()
+            if not today <= data["date"] <= today + dt.timedelta(days=MOVE_HORIZON_DAYS):
+                self.add_error("date", "Pick a date from today to five years ahead.")
+                return data
         if data.get("date") and data.get("time") is not None:
             starts_at = aware_in(self.zone, data["date"], data["time"])
             if starts_at is None:
@@ -179,9 +187,12 @@ class NotesForm(forms.Form):
             if match is None:
                 raise forms.ValidationError(f"“{part}” is not a help request's link or number.")
             ids.add(int(match.group(1)))
+        # A number past the largest id matches nothing (and would overflow the query).
         found = set(
             HelpRequest.objects.filter(
-                pk__in=ids, community=self.occurrence.community_id, is_removed=False
+                pk__in={pk for pk in ids if pk <= MAX_ID},
+                community=self.occurrence.community_id,
+                is_removed=False,
             ).values_list("pk", flat=True)
         )
         missing = sorted(ids - found)

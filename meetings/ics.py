@@ -1,17 +1,21 @@
 """iCalendar (RFC 5545) for meetings: one file per meeting and feeds of many.
 
-Every occurrence is its own VEVENT with a stable UID per series and the
-occurrence's RECURRENCE-ID, so calendars update a moved or cancelled meeting in
-place (SEQUENCE rises with each change) instead of adding a second one. Times
-are written in the series' time zone, with its VTIMEZONE, so they survive
-daylight-saving changes in every client.
+Every occurrence is its own, non-recurring VEVENT with a UID of its own that
+never changes, so calendars update a moved or cancelled meeting in place
+(SEQUENCE rises with each change) instead of adding a second one. There is no
+master VEVENT with an RRULE (the rolling window has no end to publish), so the
+occurrences must not share the series' UID with a RECURRENCE-ID each: RFC 5545
+reads one UID as one recurring event, and clients that import a second meeting's
+file with the same UID replace the first meeting with it. Times are written in
+the series' time zone, with its VTIMEZONE, so they survive daylight-saving
+changes in every client.
 """
 
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vText
 
 from .models import Occurrence
 
@@ -19,7 +23,7 @@ PRODID = "-//Practica//Meetings//EN"
 
 
 def occurrence_uid(occurrence: Occurrence) -> str:
-    return f"series-{occurrence.series_id}@{settings.EMAIL_MESSAGE_ID_DOMAIN}"
+    return f"meeting-{occurrence.pk}@{settings.EMAIL_MESSAGE_ID_DOMAIN}"
 
 
 def _event(occurrence: Occurrence, *, method_cancel: bool = False) -> Event:
@@ -27,27 +31,27 @@ def _event(occurrence: Occurrence, *, method_cancel: bool = False) -> Event:
     zone = series.zone
     event = Event()
     event.add("uid", occurrence_uid(occurrence))
-    event.add("recurrence-id", occurrence.original_start.astimezone(zone))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", occurrence.starts_at.astimezone(zone))
     event.add("dtend", occurrence.ends_at.astimezone(zone))
     event.add("sequence", occurrence.sequence)
     event.add("summary", f"{series.title} ({occurrence.community.name})")
-    where = ", ".join(part for part in (occurrence.where_room, series.address, occurrence.where_online) if part)
+    where = ", ".join(
+        part for part in (occurrence.where_room, series.address, occurrence.where_online) if part
+    )
     if where:
         event.add("location", where)
     url = f"{settings.SITE_URL}{occurrence.get_absolute_url()}"
     event.add("url", url)
     description = series.description.strip()
+    # The organiser by name only: the platform shows nobody's email address, nor do its feeds.
+    if series.organiser_id:
+        description = f"{description}\n\nOrganiser: {series.organiser.name}".strip()
     event.add("description", f"{description}\n\n{url}".strip())
     if occurrence.is_cancelled or method_cancel:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
-    if series.organiser_id and series.organiser.email:
-        organiser = vCalAddress(f"mailto:{series.organiser.email}")
-        organiser.params["cn"] = vText(series.organiser.name)
-        event.add("organizer", organiser)
     return event
 
 

@@ -4,7 +4,7 @@ A `MeetingSeries` keeps its own time zone and a local start (date and time); its
 recurrence is an RFC 5545 RRULE evaluated on naive local times, so a 09:30
 meeting stays at 09:30 across daylight-saving changes. `Occurrence` rows are
 created ahead for a rolling window (`meetings.services.schedule`); each keeps
-the start the rule gave it (`original_start`, its RECURRENCE-ID) so it can be
+the start the rule gave it (`original_start`) so it can be
 moved or cancelled alone.
 """
 
@@ -100,7 +100,7 @@ class Occurrence(models.Model):
     community = models.ForeignKey(
         "communities.Community", on_delete=models.CASCADE, related_name="meeting_occurrences"
     )
-    # The start the recurrence rule gave (iCalendar RECURRENCE-ID); never changes.
+    # The start the recurrence rule gave; never changes (a moved meeting keeps its date taken).
     original_start = models.DateTimeField()
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()

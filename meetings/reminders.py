@@ -32,11 +32,14 @@ How it is sent once
     claims its row with a conditional UPDATE before anything else, so a
     redelivered task or a second copy finds it claimed and does nothing. A claim
     older than `REMINDER_LEASE_SECONDS` with no `sent_at` belongs to a worker that
-    died; the next sweep enqueues the row again and a new claim takes it. Tasks are
-    never scheduled with far-future ETAs: the Redis broker would redeliver them
-    after its visibility timeout.
+    died; the next sweep enqueues the row again and a new claim takes it. A send
+    that failed on a mail server error keeps the row until the task's own retry is
+    due (its lease is set to end then), so the sweeper does not hand it to a
+    second task meanwhile. Tasks are never scheduled with far-future ETAs: the Redis
+    broker would redeliver them after its visibility timeout.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -54,6 +57,7 @@ from notifications.services import notify
 
 from .ics import occurrence_ics
 from .models import Occurrence, OccurrenceStatus, ReminderDelivery, Rsvp, RsvpResponse
+from .services.series import REMINDER_MAX
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +92,18 @@ def reminder_offsets(raw) -> list[int]:
     """A community's reminder minutes, cleaned: positive whole minutes, largest first.
 
     The setting is a JSON list written by the moderators' form; anything else in it
-    (from the admin or an old value) is ignored rather than breaking the sweep.
+    (from the admin or an old value) is ignored rather than breaking the sweep, which
+    serves every community: a value past the form's week would reach past the year 9999.
     """
     if not isinstance(raw, list):
         return []
     return sorted(
-        {m for m in raw if isinstance(m, int) and not isinstance(m, bool) and m > 0}, reverse=True
+        {
+            m
+            for m in raw
+            if isinstance(m, int) and not isinstance(m, bool) and 0 < m <= REMINDER_MAX
+        },
+        reverse=True,
     )
 
 
@@ -191,8 +201,21 @@ def _claim(delivery_id: int, now: dt.datetime) -> bool:
     )
 
 
-def _release(delivery_id: int) -> None:
-    ReminderDelivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(claimed_at=None)
+def _release(
+    delivery_id: int, claimed_at: dt.datetime, *, until: dt.datetime | None = None
+) -> None:
+    """Give up this call's claim, if it is still this call's; with `until`, hold the row until then.
+
+    Only the claim made at `claimed_at` is given up: a send that outlived its lease may
+    have been claimed again meanwhile, and wiping that live claim would let a third
+    task send too. `until` is when the task's retry runs: the lease is made to end
+    then, so the sweeper does not enqueue the row again in between (each extra task
+    would start a retry chain of its own, undoing the backoff) and the retry can claim it.
+    """
+    held = None if until is None else until - dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    ReminderDelivery.objects.filter(
+        pk=delivery_id, sent_at__isnull=True, claimed_at=claimed_at
+    ).update(claimed_at=held)
 
 
 def _skip(delivery_id: int, reason: str) -> str:
@@ -242,11 +265,15 @@ def _span(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneInfo)
 
 
 def when_phrase(starts_at: dt.datetime, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """ "today at 12:30", "tomorrow at 12:30" or "on Friday 14 June at 12:30", in `zone`."""
+    """ "today at 12:30 CEST", "tomorrow at 12:30 CEST" or "on Friday 14 June at 12:30 CEST", in `zone`.
+
+    The zone is named: a subject or notification is read on its own, often on a device
+    set to another zone, or by someone whose account still says UTC.
+    """
     start = starts_at.astimezone(zone)
     days = (start.date() - now.astimezone(zone).date()).days
     day = {0: "today", 1: "tomorrow"}.get(days) or f"on {dateformat.format(start, 'l j F')}"
-    return f"{day} at {dateformat.format(start, 'H:i')}"
+    return f"{day} at {dateformat.format(start, 'H:i T')}"
 
 
 def build_email(delivery: ReminderDelivery, rsvp: Rsvp, now: dt.datetime):
@@ -301,7 +328,7 @@ def build_email(delivery: ReminderDelivery, rsvp: Rsvp, now: dt.datetime):
     )
 
 
-def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
+def deliver(delivery_id: int, *, now: dt.datetime | None = None, retry_in: int = 0) -> str:
     """Send one reminder if this call claims it and it is still wanted; returns what happened.
 
     Order matters for exactly-once: claim (conditional UPDATE), check, build the
@@ -319,7 +346,10 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
     The lease (`REMINDER_LEASE_SECONDS`) must stay longer than the task's hard
     time limit, or a slow but alive send could be claimed a second time.
 
-    SMTP and OS errors release the claim and propagate, for the task to retry.
+    SMTP and OS errors before the server accepted the message release the claim
+    and propagate, for the task to retry in `retry_in` seconds (the row is held
+    for that retry until then). An error while closing the connection after the
+    message was accepted is not a failed send: retrying it would send it twice.
     """
     now = now or timezone.now()
     if not _claim(delivery_id, now):
@@ -330,7 +360,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
     occurrence = delivery.occurrence
     if due_at(occurrence.starts_at, delivery.minutes_before) > now:
         # Moved later since the row was made: wait, unclaimed, for the new due time.
-        _release(delivery_id)
+        _release(delivery_id, now)
         return NOT_DUE
     rsvp = Rsvp.objects.filter(occurrence=occurrence, user=delivery.user).first()
     reason = _why_not(delivery, rsvp, now)
@@ -338,11 +368,19 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
         return _skip(delivery_id, reason)
 
     email = build_email(delivery, rsvp, now)
+    # Opened here, so that `send()` leaves closing it (SMTP QUIT) to us: a timeout or reset
+    # on QUIT comes after the server accepted the message and must not count as a failure.
+    email.connection = email.get_connection()
     try:
+        email.connection.open()
         email.send()
     except (smtplib.SMTPException, OSError):
-        _release(delivery_id)
+        retry_at = timezone.now() + dt.timedelta(seconds=retry_in) if retry_in else None
+        _release(delivery_id, now, until=retry_at)
         raise
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            email.connection.close()
     ReminderDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now())
 
     # The in-app copy is made only after a send, so it exists once per sent reminder.

@@ -15,8 +15,8 @@ from .reminders import deliver, sweep
 from .services.schedule import extend_all
 
 # Retries of a failed reminder email: 30 s, 1, 2, 4, 8 minutes (capped at 10). After the
-# last one the row stays unsent and unclaimed, and the sweeper enqueues it again after
-# the lease, until the meeting is too close for it.
+# last one the row stays unsent, held for one more backoff, and then the sweeper enqueues
+# it again, until the meeting is too close for it.
 MAX_RETRIES = 5
 BACKOFF_SECONDS = 30
 BACKOFF_CAP_SECONDS = 600
@@ -44,8 +44,10 @@ def send_due_reminders() -> int:
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=30, time_limit=40)
 def send_reminder(self, delivery_id: int) -> str:
     """Send one reminder (a `ReminderDelivery` id) if this run claims it; retry on mail errors."""
+    countdown = backoff(self.request.retries)
     try:
-        return deliver(delivery_id)
+        return deliver(delivery_id, retry_in=countdown)
     except (smtplib.SMTPException, OSError) as exc:
-        # `deliver` released the claim, so the retry (or the next sweep) can take it.
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        # `deliver` holds the row until `countdown` has passed: then this retry (or, after
+        # the last one, the next sweep) takes it, and no other task meanwhile.
+        raise self.retry(exc=exc, countdown=countdown) from exc

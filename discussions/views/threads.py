@@ -28,6 +28,8 @@ from ..ratelimit import RateLimited
 from ..services import posting
 
 TOO_MANY_REQUESTS = 429
+# The latest meetings that had this request on their agenda, shown beside the thread.
+MEETINGS_SHOWN = 5
 
 
 # Fetching ------------------------------------------------------------------
@@ -189,6 +191,10 @@ def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "show_text": not help_request.is_removed
         or permissions.can_see_removed_text(access, help_request),
         "reply_form": ReplyForm(community=access.community) if can_reply else None,
+        # Meetings that put this request on their agenda or discussed it (their notes link here).
+        "meetings": list(
+            help_request.meetings.select_related("series", "community").order_by("-starts_at")[:MEETINGS_SHOWN]
+        ),
     }
     return render(request, "discussions/thread.html", context)
 

@@ -38,6 +38,8 @@ REASON_MAX = 500
 ROOM_MAX = 200
 URL_MAX = 500
 MIN_MINUTES, MAX_MINUTES = 5, 24 * 60
+# A meeting moves at most this far ahead (further is a typo, and near year 9999 it overflows).
+MOVE_HORIZON_DAYS = 5 * 366
 # Statuses of a help request that still wants help (an answer but none accepted is still open).
 OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.ANSWERED)
 
@@ -162,6 +164,10 @@ def occurrence_move(
         raise ValidationError("Give the new date and time.", code="no_time")
     if starts_at <= now:
         raise ValidationError("Move the meeting to a time in the future.", code="to_past")
+    if starts_at > now + dt.timedelta(days=MOVE_HORIZON_DAYS):
+        raise ValidationError(
+            "Move the meeting to a date within the next five years.", code="too_far"
+        )
     if duration_minutes is None:
         duration = locked.ends_at - locked.starts_at
     else:

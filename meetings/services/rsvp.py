@@ -27,12 +27,22 @@ from .occurrences import when_for
 
 
 def _lock(occurrence: Occurrence) -> Occurrence:
-    """The occurrence's row, locked until the transaction ends, with its series (for the capacity)."""
-    return (
-        Occurrence.objects.select_for_update(of=("self",))
-        .select_related("series", "community")
-        .get(pk=occurrence.pk)
-    )
+    """The occurrence's row, locked until the transaction ends, with its series (for the capacity).
+
+    A meeting deleted since the page was read (a schedule change removes unanswered
+    ones) is a refusal, not a crash.
+    """
+    try:
+        return (
+            Occurrence.objects.select_for_update(of=("self",))
+            .select_related("series", "community")
+            .get(pk=occurrence.pk)
+        )
+    except Occurrence.DoesNotExist:
+        raise ValidationError(
+            "This meeting is no longer planned: its series changed. Answer for its new date.",
+            code="gone",
+        ) from None
 
 
 def _recount(locked: Occurrence, into: Occurrence | None = None) -> None:

@@ -45,6 +45,7 @@ URL_MAX = 500
 DURATION_MIN, DURATION_MAX = 5, 24 * 60
 CAPACITY_MAX = 10_000
 REMINDER_MIN, REMINDER_MAX, REMINDERS_MAX = 5, 7 * 24 * 60, 4
+EARLIEST_START = dt.date(1970, 1, 1)
 
 SCHEDULE_FIELDS = ("rrule", "start_date", "start_time", "time_zone", "duration_minutes")
 PLACE_FIELDS = ("room", "address", "online_url")
@@ -114,6 +115,17 @@ def _clean(values: dict, *, now: dt.datetime, check_upcoming: bool) -> dict:
         values["start_date"], dt.datetime
     ):
         raise ValidationError("Give the date of the first meeting.", code="start_date")
+    # Dates far out are typos, and near the ends of the calendar they overflow.
+    latest = now.date() + dt.timedelta(days=schedule.FIRST_MEETING_HORIZON_DAYS)
+    if values["start_date"] > latest:
+        raise ValidationError(
+            f"The first meeting is at most five years ahead ({date_format(latest, 'j F Y')}).",
+            code="start_date_range",
+        )
+    if values["start_date"] < EARLIEST_START:
+        raise ValidationError(
+            "The date of the first meeting is too far in the past.", code="start_date_range"
+        )
     if not isinstance(values["start_time"], dt.time):
         raise ValidationError("Give the time the meeting starts.", code="start_time")
     cleaned["start_date"] = values["start_date"]
@@ -186,22 +198,21 @@ def _announce(series: MeetingSeries, *, by, first_start: dt.datetime | None) -> 
         message += f", first on {date_format(first_start.astimezone(series.zone), 'j M Y')}"
     url = series.get_absolute_url()
     now = timezone.now()
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=user_id,
-                kind=Kind.MEETING_SCHEDULED,
-                message=message[:300],
-                url=url,
-                actor=by,
-                community=community,
-                created_at=now,
-            )
-            for user_id in people.iterator(chunk_size=2000)
-        ],
-        batch_size=1000,
-    )
-    return len(people)
+    notices = [
+        Notification(
+            recipient_id=user_id,
+            kind=Kind.MEETING_SCHEDULED,
+            message=message[:300],
+            url=url,
+            actor=by,
+            community=community,
+            created_at=now,
+        )
+        for user_id in people.iterator(chunk_size=2000)
+    ]
+    Notification.objects.bulk_create(notices, batch_size=1000)
+    # Counted from the list: `len(people)` would read every member's id a second time.
+    return len(notices)
 
 
 def _tell_answered(
@@ -364,6 +375,10 @@ def _reschedule(series: MeetingSeries, *, by, old: dict, now: dt.datetime) -> No
     future = Occurrence.objects.filter(
         series=series, starts_at__gt=now, status=OccurrenceStatus.SCHEDULED
     )
+    # Locked before anything is read (as `rsvp_set` locks its meeting): an answer given right
+    # now is in before we look for answers, or waits and finds its meeting gone; never deleted
+    # with the meeting unseen.
+    list(future.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     # Untouched: where the old schedule put it. A meeting re-timed by an earlier schedule
     # change no longer sits on its original start, but it follows the schedule all the same.
     old_series = MeetingSeries(**{name: old[name] for name in SCHEDULE_FIELDS})

@@ -9,6 +9,7 @@ them instead of keeping a meeting that will not happen.
 """
 
 import datetime as dt
+import re
 import secrets
 
 from django.conf import settings
@@ -40,6 +41,9 @@ FEED_PAST_DAYS = 30
 FEED_LIMIT = 2000
 # Calendar apps poll; five minutes keeps a move or cancellation timely without a query per poll.
 FEED_MAX_AGE = 300
+# What `secrets.token_urlsafe` makes, within the column's length. Anything else (a NUL byte, which
+# PostgreSQL refuses in a query) is no token, so it is not looked up at all.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # Reading -------------------------------------------------------------------
@@ -158,7 +162,11 @@ def community_feed(request: HttpRequest, slug: str) -> HttpResponse:
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     # The unique column does the comparison in the database: no token is ever compared in Python,
     # and an unknown, revoked or empty token finds nobody.
-    user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+    user = (
+        User.objects.filter(calendar_token=token, is_active=True).first()
+        if TOKEN_SHAPE.fullmatch(token)
+        else None
+    )
     if user is None:
         raise Http404("No such calendar.")
     body = calendar_for(personal_feed_occurrences(user), name="My meetings")

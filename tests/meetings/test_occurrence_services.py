@@ -164,6 +164,7 @@ def test_people_who_left_the_community_are_not_told_of_a_move(community, occurre
         ({"starts_at": START}, "already is"),
         ({"starts_at": START, "reason": "x" * 501}, "too long"),
         ({"starts_at": dt.datetime(2031, 3, 11, 9, 0)}, "date and time"),  # noqa: DTZ001 - naive on purpose
+        ({"starts_at": dt.datetime(9999, 12, 31, 23, 30, tzinfo=dt.UTC)}, "five years"),
     ],
 )
 def test_a_bad_move_is_refused_and_changes_nothing(occurrence, moderator, change, message):

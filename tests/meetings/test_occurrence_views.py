@@ -359,6 +359,31 @@ def test_a_time_the_clocks_skip_is_refused_on_the_form(client, occurrence, moder
     assert occurrence.starts_at == START
 
 
+@pytest.mark.parametrize(
+    ("day", "time", "zone"),
+    [
+        ("9999-12-31", "23:30", "Europe/Amsterdam"),
+        ("9999-12-31", "23:30", "America/New_York"),
+        ("0001-01-01", "00:30", "Asia/Tokyo"),
+    ],
+)
+def test_a_date_at_the_ends_of_the_calendar_is_refused_on_the_move_form(
+    client, occurrence, moderator, day, time, zone
+):
+    occurrence.series.time_zone = zone
+    occurrence.series.save()
+    client.force_login(moderator)
+
+    response = client.post(
+        url("occurrence_move", occurrence), {"date": day, "time": time, "duration_minutes": "60"}
+    )
+
+    assert response.status_code == 200
+    assert "Pick a date from today to five years ahead." in response.content.decode()
+    occurrence.refresh_from_db()
+    assert occurrence.starts_at == START
+
+
 def test_a_service_refusal_shows_on_the_move_form(client, occurrence, moderator):
     client.force_login(moderator)
 
@@ -513,6 +538,8 @@ def test_writing_notes_with_linked_threads(client, community, occurrence, modera
         )
 
     assert "Recent one" in form.content.decode()
+    # The thread pages do not link back to meetings, so the form promises no such thing.
+    assert "point readers to the meeting and back" not in form.content.decode()
     assert response.status_code == 302
     occurrence.refresh_from_db()
     assert "<strong>decided</strong>" in occurrence.notes_html
@@ -531,6 +558,21 @@ def test_notes_refuse_links_to_other_communities_threads(client, occurrence, mod
 
     assert response.status_code == 200
     assert "is not a help request" in response.content.decode()
+    occurrence.refresh_from_db()
+    assert occurrence.notes == ""
+
+
+def test_notes_refuse_a_number_too_large_to_be_a_help_request(client, occurrence, moderator):
+    client.force_login(moderator)
+
+    with time_machine.travel(AFTER, tick=False):
+        response = client.post(
+            url("notes_edit", occurrence),
+            {"notes": "Notes", "more_threads": "#99999999999999999999"},
+        )
+
+    assert response.status_code == 200
+    assert "Not help requests of this community: #99999999999999999999." in response.content.decode()
     occurrence.refresh_from_db()
     assert occurrence.notes == ""
 

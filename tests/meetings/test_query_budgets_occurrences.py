@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from communities.models import Role
 from meetings.models import RsvpResponse
+from meetings.views.occurrences import MY_OTHERS_LIMIT, MY_PAST_LIMIT
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
@@ -119,7 +120,8 @@ def test_my_meetings_costs_the_same_at_2_and_at_30_meetings(client):
     response = client.get(reverse("meetings:my_meetings"))
     many_count = count_queries(client, reverse("meetings:my_meetings"))
 
-    assert len(response.context["upcoming"]) == 30 and len(response.context["others"]) == 20
-    assert len(response.context["attended"]) == 20
+    assert len(response.context["upcoming"]) == 30
+    assert len(response.context["others"]) == MY_OTHERS_LIMIT
+    assert len(response.context["attended"]) == MY_PAST_LIMIT
     assert few_count == many_count
     assert many_count <= MY_MEETINGS_BUDGET

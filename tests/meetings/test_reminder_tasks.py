@@ -104,7 +104,7 @@ def test_send_reminder_sends_once(delivery, frozen, mailoutbox):
     assert len(mailoutbox) == 1
 
 
-def test_a_mail_server_error_releases_the_claim_and_retries_with_backoff(
+def test_a_mail_server_error_holds_the_row_for_its_retry_and_retries_with_backoff(
     delivery, frozen, failing_send
 ):
     with pytest.raises(Retry) as retry:
@@ -114,7 +114,38 @@ def test_a_mail_server_error_releases_the_claim_and_retries_with_backoff(
     assert isinstance(retry.value.exc, smtplib.SMTPServerDisconnected)
     assert retry.value.when == 30
     delivery.refresh_from_db()
-    assert (delivery.claimed_at, delivery.sent_at, delivery.attempts) == (None, None, 1)
+    assert (delivery.sent_at, delivery.attempts) == (None, 1)
+    # The claim's lease now ends when the retry is due, 30 s from now.
+    lease = dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    assert delivery.claimed_at + lease == DUE + dt.timedelta(minutes=1, seconds=30)
+
+
+def test_while_a_retry_is_pending_the_sweeper_does_not_start_another(
+    delivery, failing_send, monkeypatch
+):
+    """A row freed on failure would be enqueued by every sweep (it is older than the lease):
+    each task failing in turn would start a retry chain of its own, several sends a minute."""
+    failed_at = DUE + dt.timedelta(minutes=10)
+    with time_machine.travel(failed_at, tick=False), pytest.raises(Retry) as retry:
+        send_reminder.apply(args=[delivery.pk], retries=3)
+    assert retry.value.when == 240
+    enqueued = []
+    monkeypatch.setattr(
+        "meetings.tasks.send_reminder.apply_async", lambda args, **kw: enqueued.append(args[0])
+    )
+
+    for seconds in (60, 120, 180, 239):
+        with time_machine.travel(failed_at + dt.timedelta(seconds=seconds), tick=False):
+            assert send_due_reminders.delay().get() == 0
+    assert enqueued == []
+
+    # The retry, when it comes, takes the row.
+    retry_due = failed_at + dt.timedelta(seconds=241)
+    with time_machine.travel(retry_due, tick=False), pytest.raises(Retry):
+        send_reminder.apply(args=[delivery.pk], retries=4)
+    assert len(failing_send) == 2
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
 
 
 def test_a_connection_error_is_retried_too(delivery, frozen, monkeypatch):
@@ -127,7 +158,39 @@ def test_a_connection_error_is_retried_too(delivery, frozen, monkeypatch):
         send_reminder.delay(delivery.pk)
 
     delivery.refresh_from_db()
-    assert delivery.claimed_at is None
+    assert (delivery.sent_at, delivery.attempts) == (None, 1)
+
+
+def test_a_reminder_the_server_accepted_is_not_sent_again_when_quit_times_out(
+    delivery, frozen, settings, monkeypatch
+):
+    """The message is delivered once the server answered DATA; a timeout on QUIT after that
+    is no failed send, and retrying it would email the reminder twice."""
+    accepted = []
+
+    class Server:
+        def __init__(self, host, port, **kwargs):
+            pass
+
+        def sendmail(self, from_addr, to_addrs, msg, *args, **kwargs):
+            accepted.append(to_addrs)
+            return {}
+
+        def quit(self):
+            raise TimeoutError("timed out")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(smtplib, "SMTP", Server)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+    assert send_reminder.delay(delivery.pk).get() == "sent"
+    assert send_reminder.delay(delivery.pk).get() == "not claimed"
+
+    assert accepted == [["mia@example.org"]]
+    delivery.refresh_from_db()
+    assert delivery.sent_at == DUE + dt.timedelta(minutes=1)
 
 
 @pytest.mark.parametrize(("retries", "countdown"), [(1, 60), (2, 120), (4, 480), (8, 600)])
@@ -147,11 +210,14 @@ def test_after_the_last_retry_the_next_sweeps_keep_trying(delivery, failing_send
         with pytest.raises(smtplib.SMTPServerDisconnected):
             send_reminder.apply(args=[delivery.pk], retries=send_reminder.max_retries)
         delivery.refresh_from_db()
-        assert (delivery.claimed_at, delivery.sent_at) == (None, None)
+        assert delivery.sent_at is None
+        assert send_due_reminders.delay().get() == 0
+    # Held for one more backoff (the ten-minute cap)...
+    with time_machine.travel(DUE + dt.timedelta(minutes=10), tick=False):
         assert send_due_reminders.delay().get() == 0
 
-    # Unclaimed and older than the lease: the sweeper hands it to a worker again.
-    with time_machine.travel(DUE + dt.timedelta(minutes=6), tick=False), pytest.raises(Retry):
+    # ...then the sweeper hands it to a worker again.
+    with time_machine.travel(DUE + dt.timedelta(minutes=12), tick=False), pytest.raises(Retry):
         send_due_reminders.delay()
     assert len(failing_send) == 2
 
@@ -169,10 +235,16 @@ def test_the_retry_after_a_transient_failure_sends_the_reminder_once(
         return real_send(self, fail_silently)
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", flaky_send)
-    with pytest.raises(Retry):
+    with pytest.raises(Retry) as retry:
         send_reminder.delay(delivery.pk)
+    # Not before its countdown...
+    assert send_reminder.apply(args=[delivery.pk], retries=1).get() == "not claimed"
 
-    assert send_reminder.apply(args=[delivery.pk], retries=1).get() == "sent"
+    # ...but when it is due.
+    with time_machine.travel(
+        DUE + dt.timedelta(minutes=1, seconds=retry.value.when + 1), tick=False
+    ):
+        assert send_reminder.apply(args=[delivery.pk], retries=1).get() == "sent"
 
     assert len(calls) == 2
     assert len(mailoutbox) == 1

@@ -6,6 +6,7 @@ enqueues a reminder also sends it (into `mailoutbox`).
 
 import datetime as dt
 import email as email_lib
+import smtplib
 
 import pytest
 import time_machine
@@ -202,6 +203,19 @@ def test_nonsense_in_the_reminder_setting_is_ignored(community, occurrence, mia,
     assert len(mailoutbox) == 1
 
 
+def test_an_absurd_reminder_time_set_in_the_admin_does_not_stop_every_communitys_reminders(
+    community, occurrence, mia, mailoutbox
+):
+    # The admin edits the JSON as it is: "now + 10**12 minutes" is past the year 9999.
+    community.reminder_minutes = [10**12, 60]
+    community.save()
+
+    with at(HOUR_BEFORE):
+        assert sweep() == 1
+
+    assert ReminderDelivery.objects.get().minutes_before == 60
+
+
 def test_someone_who_answered_after_a_reminder_was_due_gets_only_the_later_ones(
     occurrence, mailoutbox
 ):
@@ -259,7 +273,7 @@ def test_a_meeting_moved_later_does_not_get_a_reminder_at_its_old_time(occurrenc
     with at(DAY_BEFORE + dt.timedelta(days=2)):
         assert sweep() == 1
     (message,) = mailoutbox
-    assert message.subject.endswith("Reminder: Python clinic tomorrow at 11:30")
+    assert message.subject.endswith("Reminder: Python clinic tomorrow at 11:30 BST")
     assert "Sunday 16 June 2030, 11:30–12:30 (Europe/London)" in message.body
 
 
@@ -528,8 +542,23 @@ def reminder_email(settings, occurrence, mia, mailoutbox):
 
 
 def test_the_subject_names_the_meeting_and_the_time_in_the_recipients_zone(reminder_email):
-    assert reminder_email.subject == "[Practica] Reminder: Python clinic tomorrow at 11:30"
+    assert reminder_email.subject == "[Practica] Reminder: Python clinic tomorrow at 11:30 BST"
     assert reminder_email.to == ["mia@example.org"]
+
+
+def test_the_subject_says_which_zone_its_time_is_in(occurrence, mailoutbox):
+    # An account still on the default UTC, for a meeting at 12:30 in Amsterdam: a bare
+    # "10:30" in the subject would read as local time, two hours early.
+    going(occurrence, email="utc@example.org", timezone="UTC")
+
+    with at(DAY_BEFORE):
+        sweep()
+
+    (message,) = mailoutbox
+    assert message.subject.endswith("Reminder: Python clinic tomorrow at 10:30 UTC")
+    assert Notification.objects.get().message.startswith(
+        "Reminder: Python clinic tomorrow at 10:30 UTC"
+    )
 
 
 def test_the_email_has_text_and_html_with_when_where_and_the_agenda(reminder_email, occurrence):
@@ -631,7 +660,7 @@ def test_a_sent_reminder_also_appears_in_app_once_without_a_second_email(
     (notification,) = Notification.objects.filter(recipient=mia)
     assert notification.kind == Kind.MEETING_REMINDER
     assert notification.url == occurrence.get_absolute_url()
-    assert notification.message.startswith("Reminder: Python clinic tomorrow at 11:30")
+    assert notification.message.startswith("Reminder: Python clinic tomorrow at 11:30 BST")
     assert notification.emailed_at is None
     assert len(mailoutbox) == 1
 
@@ -660,11 +689,39 @@ def test_when_phrase_uses_the_recipients_calendar_day():
     # 10:30 UTC on 14 June is 22:30 the same day in Auckland (NZST, UTC+12); 06:00 UTC is 18:00.
     assert (
         reminders.when_phrase(START, START - dt.timedelta(hours=4, minutes=30), zone)
-        == "today at 22:30"
+        == "today at 22:30 NZST"
     )
-    assert reminders.when_phrase(START, START - dt.timedelta(hours=23), zone) == "tomorrow at 22:30"
+    assert (
+        reminders.when_phrase(START, START - dt.timedelta(hours=23), zone)
+        == "tomorrow at 22:30 NZST"
+    )
     assert (
         reminders.when_phrase(START, START - dt.timedelta(days=3), zone)
-        == "on Friday 14 June at 22:30"
+        == "on Friday 14 June at 22:30 NZST"
     )
     assert reminders._zone("Not/AZone").key == "UTC"
+
+
+def test_a_send_that_outlived_its_lease_leaves_the_claim_taken_since_alone(
+    settings, occurrence, mia, monkeypatch, mailoutbox
+):
+    """Freeing the newer claim would let the next sweep hand the row to a third worker."""
+    settings.REMINDER_LEASE_SECONDS = 300
+    delivery = ReminderDeliveryFactory(
+        occurrence=occurrence, user=mia, minutes_before=1440, created_at=DAY_BEFORE
+    )
+    retaken = DAY_BEFORE + dt.timedelta(minutes=6)
+
+    def hang_then_fail(self, fail_silently=False):
+        # While this send hung, its lease ran out and another worker claimed the row.
+        ReminderDelivery.objects.filter(pk=delivery.pk).update(claimed_at=retaken)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", hang_then_fail)
+    with at(DAY_BEFORE), pytest.raises(smtplib.SMTPServerDisconnected):
+        deliver(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.claimed_at == retaken
+    with at(retaken + dt.timedelta(minutes=1)):
+        assert sweep() == 0

@@ -402,6 +402,16 @@ def test_a_meeting_that_has_ended_takes_no_answers_but_one_under_way_does(commun
     assert Rsvp.objects.get().response == GOING
 
 
+def test_a_meeting_deleted_since_the_page_was_read_is_a_refusal_not_a_crash(community, member):
+    occurrence = meeting(community)
+    Occurrence.objects.filter(pk=occurrence.pk).delete()  # a schedule change removed it
+
+    with pytest.raises(ValidationError, match="no longer planned"), time_machine.travel(T0, tick=False):
+        rsvp_set(occurrence=occurrence, user=member, response=GOING)
+
+    assert not Rsvp.objects.exists()
+
+
 def test_the_waiting_list_position_is_none_for_anyone_not_waiting(community, member):
     occurrence = meeting(community)
     rsvp = answer(occurrence, member, GOING, at=T0)

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from communities.models import AuditAction, AuditEvent
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, RsvpResponse
@@ -113,6 +115,21 @@ def test_members_hear_of_a_new_series_in_the_app_only(
     assert mail.outbox == []
 
 
+def test_the_members_are_read_once_to_announce_a_series(community, moderator, member, core):
+    with CaptureQueriesContext(connection) as captured:
+        create(community, moderator)
+
+    # The people told: active members but the organiser.
+    member_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        # (on PostgreSQL inside a DECLARE ... CURSOR FOR: the ids are read by a server-side cursor)
+        if 'SELECT "communities_membership"."user_id" AS' in q["sql"]
+        and 'NOT ("communities_membership"."user_id" =' in q["sql"]
+    ]
+    assert len(member_reads) == 1
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -142,6 +159,24 @@ def test_members_hear_of_a_new_series_in_the_app_only(
         (
             {"rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=2", "start_date": dt.date(2025, 12, 1)},
             "This schedule has no meeting after now: check the start date and when the meetings end.",
+        ),
+        # The ends of the calendar: no overflow, a message.
+        (
+            {"start_date": dt.date(9999, 12, 31)},
+            "The first meeting is at most five years ahead (5 January 2031).",
+        ),
+        (
+            {"rrule": "", "start_date": dt.date(9999, 12, 31), "time_zone": "America/New_York"},
+            "The first meeting is at most five years ahead (5 January 2031).",
+        ),
+        (
+            {
+                "rrule": "",
+                "start_date": dt.date(1, 1, 1),
+                "start_time": dt.time(0, 0),
+                "time_zone": "Asia/Tokyo",
+            },
+            "The date of the first meeting is too far in the past.",
         ),
     ],
 )
@@ -286,6 +321,20 @@ def test_past_meetings_are_never_touched(weekly, moderator, member, frozen):
 
     again = Occurrence.objects.get(pk=past.pk)
     assert (again.starts_at, again.status, again.sequence) == (past.starts_at, past.status, 0)
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="SQLite has no row locks")
+def test_a_new_time_locks_the_future_meetings_before_looking_for_answers(weekly, moderator):
+    """Else an answer given meanwhile is deleted with a meeting taken for unanswered."""
+    with CaptureQueriesContext(connection) as captured:
+        series_update(series=weekly, by=moderator, start_time=dt.time(10, 0))
+
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"meetings_occurrence"' in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert "FOR UPDATE" in reads[0]
 
 
 def test_a_meeting_with_an_agenda_is_not_deleted_by_a_new_time(weekly, moderator):
