@@ -308,6 +308,10 @@ def membership_leave(*, community: Community, user) -> Membership:
     membership.save(update_fields=["is_active", "left_at"])
     audit(community=community, actor=user, action=AuditAction.LEFT, subject=user, role=membership.role)
     _touch(community)
+    # Imported here: meetings builds on communities, not the other way round.
+    from meetings.services.rsvp import rsvps_withdraw_for_leaver
+
+    rsvps_withdraw_for_leaver(community=community, user=user)
     return membership
 
 

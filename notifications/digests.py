@@ -73,10 +73,22 @@ PERIODS = {
 
 # Contents.
 SECTION_CAP = 5
+# Meetings coming up within one period: a daily digest names tomorrow's meetings, a weekly
+# one the week's, so a weekly meeting does not fill every daily digest.
 MEETINGS_AHEAD = dt.timedelta(days=7)
+MEETINGS_AHEAD_BY_FREQUENCY = {
+    DigestFrequency.DAILY: dt.timedelta(days=1),
+    DigestFrequency.WEEKLY: MEETINGS_AHEAD,
+}
 UNANSWERED_FOR = dt.timedelta(hours=48)
 # Open requests older than this are on the help-wanted pages, not in digests.
 RECENT_OPEN = dt.timedelta(days=30)
+# ...and a daily digest lists an unanswered request matching one's expertise for two days
+# at most, not every day for a month.
+RECENT_OPEN_BY_FREQUENCY = {
+    DigestFrequency.DAILY: dt.timedelta(days=2),
+    DigestFrequency.WEEKLY: RECENT_OPEN,
+}
 
 
 def zone_of(name: str) -> zoneinfo.ZoneInfo:
@@ -523,29 +535,19 @@ def _plan(batch: _Batch, delivery: DigestDelivery) -> _Plan:
 
     expertise = batch.expertise.get(user_id)
     for_you = []
+    recent = batch.now - RECENT_OPEN_BY_FREQUENCY.get(delivery.frequency, RECENT_OPEN)
     if expertise:
         for cid in roles:
             for pk, author_id, created in batch.open[cid]:
+                if created < recent:
+                    continue
                 if author_id != user_id and _matches(batch.tags[pk], expertise):
                     for_you.append((pk, cid, created))
     shown_for_you = {pk for pk, _, _ in for_you}
     plan.requests["for_you"] = _pick(for_you, key=lambda r: (-r[2].timestamp(), -r[0]))
 
-    new = [
-        (pk, cid, created)
-        for cid in roles
-        for pk, author_id, created in batch.asked[cid]
-        if author_id != user_id and _in(window, created) and pk not in shown_for_you
-    ]
-    plan.requests["new_requests"] = _pick(new, key=lambda r: (-r[2].timestamp(), -r[0]))
-
-    accepted = [
-        (pk, cid, accepted_at)
-        for pk, cid, accepted_at, accepted_by in batch.accepted.get(user_id, ())
-        if cid in roles and accepted_by != user_id and _in(window, accepted_at)
-    ]
-    plan.requests["accepted"] = _pick(accepted, key=lambda r: (-r[2].timestamp(), -r[0]))
-
+    # Moderators: open too long. A request there or matching the person's expertise is not
+    # listed again among the new ones.
     stale = batch.now - UNANSWERED_FOR
     unanswered = [
         (pk, cid, created)
@@ -555,6 +557,22 @@ def _plan(batch: _Batch, delivery: DigestDelivery) -> _Plan:
         if created < stale
     ]
     plan.requests["unanswered"] = _pick(unanswered, key=lambda r: (r[2].timestamp(), r[0]))
+    listed = shown_for_you | {pk for pk, _, _ in unanswered}
+
+    new = [
+        (pk, cid, created)
+        for cid in roles
+        for pk, author_id, created in batch.asked[cid]
+        if author_id != user_id and _in(window, created) and pk not in listed
+    ]
+    plan.requests["new_requests"] = _pick(new, key=lambda r: (-r[2].timestamp(), -r[0]))
+
+    accepted = [
+        (pk, cid, accepted_at)
+        for pk, cid, accepted_at, accepted_by in batch.accepted.get(user_id, ())
+        if cid in roles and accepted_by != user_id and _in(window, accepted_at)
+    ]
+    plan.requests["accepted"] = _pick(accepted, key=lambda r: (-r[2].timestamp(), -r[0]))
     return plan
 
 
@@ -613,7 +631,10 @@ def _assemble(batch: _Batch, plan: _Plan) -> Digest:
             )
         sections.append(Section("accepted", "Answers accepted on threads you follow", items, total))
 
-    meetings = [o for cid in roles for o in batch.meetings[cid]]
+    ahead = MEETINGS_AHEAD_BY_FREQUENCY.get(delivery.frequency, MEETINGS_AHEAD)
+    meetings = [
+        o for cid in roles for o in batch.meetings[cid] if o.starts_at < batch.now + ahead
+    ]
     meetings.sort(key=lambda o: (o.starts_at, o.pk))
     if meetings:
         items = []
@@ -642,7 +663,7 @@ def _assemble(batch: _Batch, plan: _Plan) -> Digest:
         sections.append(
             Section(
                 "meetings",
-                "Meetings in the next 7 days",
+                "Meetings in the next day" if ahead < MEETINGS_AHEAD else "Meetings in the next 7 days",
                 items,
                 len(meetings),
                 [("My meetings", batch.url("meetings:my_meetings"))],

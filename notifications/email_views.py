@@ -71,7 +71,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     previous_frequency = user.digest_frequency
-    if email_unsubscribe(user=user, kind=kind):
+    changed = email_unsubscribe(user=user, kind=kind)
+    if changed:
         logger.info("Person %s unsubscribed from %s emails.", user.pk, kind)
     return render(
         request,
@@ -81,8 +82,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             "kind": kind,
             "what": what,
             "previous_frequency": previous_frequency,
-            # Undo only for the person themself, signed in (a forwarded email's reader is not them).
-            "can_undo": request.user.is_authenticated and request.user.pk == user.pk,
+            # Undo only for the person themself, signed in (a forwarded email's reader is not them),
+            # and only what this POST stopped: undoing a repeat would turn on what was already off.
+            "can_undo": changed
+            and request.user.is_authenticated
+            and request.user.pk == user.pk,
         },
     )
 

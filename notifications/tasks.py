@@ -40,7 +40,11 @@ def send_notification_email(self, notification_id: int) -> bool:
 
     return send_claimed_email(
         self,
-        queryset=Notification.objects.filter(pk=notification_id),
+        # Still wanted when it goes out: someone who unsubscribed (or left) while it waited in
+        # the queue or between retries gets no copy.
+        queryset=Notification.objects.filter(
+            pk=notification_id, recipient__is_active=True, recipient__email_notifications=True
+        ),
         claim_field="emailed_at",
         build=build,
     )

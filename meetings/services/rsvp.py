@@ -188,3 +188,30 @@ def waitlist_position(rsvp: Rsvp | None) -> int | None:
         Q(responded_at__lt=rsvp.responded_at) | Q(responded_at=rsvp.responded_at, pk__lt=rsvp.pk)
     )
     return ahead.count() + 1
+
+
+@transaction.atomic
+def rsvps_withdraw_for_leaver(*, community, user) -> int:
+    """Someone who leaves a community no longer goes to its upcoming meetings.
+
+    Their answers become "not going" (the history of past meetings stays), so no
+    reminder, feed entry or place is kept for them, and the waiting list moves up.
+    """
+    now = timezone.now()
+    upcoming = list(
+        Occurrence.objects.filter(
+            community=community,
+            ends_at__gt=now,
+            rsvps__user=user,
+            rsvps__response__in=[RsvpResponse.GOING, RsvpResponse.MAYBE],
+        ).order_by("pk")
+    )
+    for occurrence in upcoming:
+        locked = _lock(occurrence)
+        Rsvp.objects.filter(occurrence=locked, user=user).update(
+            response=RsvpResponse.NOT_GOING, waitlisted=False, responded_at=now
+        )
+        if _is_open(locked, now):
+            _tell_promoted(locked, _fill_places(locked))
+        _recount(locked)
+    return len(upcoming)

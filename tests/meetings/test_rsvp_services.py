@@ -418,3 +418,27 @@ def test_the_waiting_list_position_is_none_for_anyone_not_waiting(community, mem
 
     assert waitlist_position(rsvp) is None
     assert waitlist_position(None) is None
+
+
+def test_leaving_the_community_withdraws_upcoming_answers_and_moves_the_waiting_list_up(community):
+    from communities.models import Role
+    from communities.services import membership_leave
+    from meetings.models import MeetingSeries
+    from meetings.services.rsvp import rsvp_set
+    from tests.factories import MembershipFactory, UserFactory
+    from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory
+
+    series: MeetingSeries = MeetingSeriesFactory(community=community, capacity=1)
+    meeting = OccurrenceFactory(series=series)
+    leaver, waiting = UserFactory(), UserFactory()
+    MembershipFactory(community=community, user=leaver, role=Role.MEMBER)
+    MembershipFactory(community=community, user=waiting, role=Role.MEMBER)
+    rsvp_set(occurrence=meeting, user=leaver, response="going")
+    rsvp_set(occurrence=meeting, user=waiting, response="going")
+
+    membership_leave(community=community, user=leaver)
+
+    meeting.refresh_from_db()
+    assert meeting.rsvps.get(user=leaver).response == "not_going"
+    assert meeting.rsvps.get(user=waiting).waitlisted is False
+    assert (meeting.going_count, meeting.waitlist_count) == (1, 0)

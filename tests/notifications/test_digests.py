@@ -226,6 +226,19 @@ def test_a_moderator_also_gets_join_requests_flags_and_long_unanswered_requests(
     assert "3 to moderate" in digest.subject
 
 
+def test_a_request_waiting_for_a_moderator_is_not_listed_again_as_new(moderator, member, community):
+    ask(community, "Unanswered for three days", when=ago(hours=72))
+
+    digest = digest_for(moderator)
+
+    assert titles(digest, "unanswered") == ["Unanswered for three days"]
+    assert section(digest, "new_requests") is None
+    assert digest.item_count == 1
+    assert digest.subject == "Your weekly digest: 1 to moderate"
+    # A member, with no queue to work through, still hears of it as new.
+    assert titles(digest_for(member), "new_requests") == ["Unanswered for three days"]
+
+
 @pytest.mark.parametrize("persona", ["member", "core", "sponsor"])
 def test_only_moderators_get_the_moderation_sections(request, persona, moderation_work):
     digest = digest_for(request.getfixturevalue(persona))
@@ -328,3 +341,26 @@ def test_and_n_more_links_only_where_the_rest_is(member, community, private_comm
     assert new.more_count == 3
     assert new.more == [("Kubernetes Practitioners", new.more[0][1])]
     assert new.more[0][1].endswith("/c/kubernetes/help/")
+
+
+def test_a_daily_digest_names_the_next_days_meetings_and_a_weekly_one_the_weeks(db):
+    """A weekly meeting must not fill every daily digest: daily ones look one day ahead."""
+    from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory
+
+    now = dt.datetime(2026, 6, 3, 8, 30, tzinfo=dt.UTC)
+    community = CommunityFactory()
+    series = MeetingSeriesFactory(community=community, title="Practice hour")
+    OccurrenceFactory(series=series, starts_at=now + dt.timedelta(days=3))
+    OccurrenceFactory(series=series, starts_at=now + dt.timedelta(days=10))
+    built = {}
+    for frequency in (DigestFrequency.DAILY, DigestFrequency.WEEKLY):
+        person = UserFactory(timezone="UTC", digest_frequency=frequency)
+        MembershipFactory(community=community, user=person, role=Role.MEMBER)
+        delivery = DigestDelivery.objects.create(
+            user=person, frequency=frequency, period_start=now.date(),
+            covers_from=now - dt.timedelta(days=1), covers_to=now,
+        )
+        (built[frequency],) = build_digests([delivery], now=now)
+
+    assert built[DigestFrequency.DAILY].total("meetings") == 0
+    assert built[DigestFrequency.WEEKLY].total("meetings") == 1

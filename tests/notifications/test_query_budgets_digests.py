@@ -58,7 +58,7 @@ def places(db):
         CharterVersionFactory(charter=charter, number=1)
         series = MeetingSeriesFactory(community=community)
         community.meetings = [
-            OccurrenceFactory(series=series, starts_at=NOW + dt.timedelta(days=d)) for d in (1, 3)
+            OccurrenceFactory(series=series, starts_at=NOW + dt.timedelta(hours=h)) for h in (20, 72)
         ]
     return made
 

@@ -165,3 +165,20 @@ def test_the_retry_after_a_transient_failure_sends_the_email_once(
     assert len(mailoutbox) == 1
     notification.refresh_from_db()
     assert notification.emailed_at is not None
+
+
+@pytest.mark.parametrize(
+    "change", [{"email_notifications": False}, {"is_active": False}], ids=["unsubscribed", "left"]
+)
+def test_no_copy_once_the_person_unsubscribed_or_left_while_it_waited(
+    notification, mailoutbox, change
+):
+    # The task was queued when the notification was made; the person then used the
+    # one-click link (or their account was closed) before a worker got to it.
+    UserFactory._meta.model.objects.filter(pk=notification.recipient_id).update(**change)
+
+    assert send_notification_email.delay(notification.pk).get() is False
+
+    assert mailoutbox == []
+    notification.refresh_from_db()
+    assert notification.emailed_at is None

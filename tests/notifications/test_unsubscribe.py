@@ -319,3 +319,20 @@ def test_nothing_secret_reaches_the_log(mail_client, person, caplog):
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("notifications")]
     assert len(ours) == 2
     assert not any(token in line or person.email in line for line in ours)
+
+
+@pytest.mark.parametrize("kind", EmailKind.ALL)
+def test_no_undo_offered_when_the_email_was_already_off(client, person, kind):
+    # Undo would turn on an email the person had switched off before following the link.
+    field, _on, off = FIELDS[kind]
+    setattr(person, field, off)
+    person.save()
+    client.force_login(person)
+
+    response = client.post(url(person, kind), ONE_CLICK)
+
+    assert response.status_code == 200
+    assert b"Undo" not in response.content
+    assert reverse("notifications:resubscribe").encode() not in response.content
+    person.refresh_from_db()
+    assert getattr(person, field) == off
