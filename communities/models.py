@@ -103,6 +103,8 @@ class Community(models.Model):
     escalation_hours = models.PositiveSmallIntegerField(
         "escalate unanswered requests after (hours)", default=48
     )
+    # The health page is for moderators and sponsors unless the moderators open it to members.
+    health_visible_to_members = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

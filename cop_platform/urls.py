@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("charter.urls")),
     path("", include("discussions.urls")),
     path("", include("meetings.urls")),
+    path("", include("health.urls")),
 ]
 
 handler403 = "cop_platform.views.permission_denied"

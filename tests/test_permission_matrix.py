@@ -47,6 +47,7 @@ from tests.matrix_common import (
     hidden_when_private,
     slug,
 )
+from tests.health import matrix_health
 from tests.meetings import matrix_calendars, matrix_meetings
 from tests.notifications import matrix_email
 
@@ -59,6 +60,7 @@ APP_PARTS = (
     matrix_meetings,
     matrix_calendars,
     matrix_email,
+    matrix_health,
 )
 
 
@@ -247,7 +249,7 @@ def test_access(client, world, name, method, kind, persona, expected):
 
 def _project_route_names() -> set[str]:
     """Named routes of our apps and of the project's own urls.py (not allauth's, not the admin's)."""
-    ours = {"accounts", "communities", "notifications", "charter", "discussions", "meetings"}
+    ours = {"accounts", "communities", "notifications", "charter", "discussions", "meetings", "health"}
     names = set()
 
     def walk(patterns, namespace):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "charter",
     "discussions",
     "meetings",
+    "health",
 ]
 
 MIDDLEWARE = [
