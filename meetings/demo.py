@@ -436,6 +436,42 @@ def _digests(now: dt.datetime) -> int:
     return len(rows)
 
 
+DROP_IN_TITLE = "Packaging drop-in"
+
+
+def _drop_in(now: dt.datetime) -> bool:
+    """A one-off about 23 hours after seeding, Tom Becker going: the running demo sends him its
+    "1 day before" reminder at once (and the "1 hour before" one on time). Made once."""
+    community = Community.objects.filter(slug="python-practitioners").first()
+    organiser = _person("aisha.bello")
+    if community is None or organiser is None:
+        return False
+    if MeetingSeries.objects.filter(community=community, title=DROP_IN_TITLE).exists():
+        return False
+    london = zoneinfo.ZoneInfo("Europe/London")
+    start = (now + dt.timedelta(hours=23)).astimezone(london)
+    start = start.replace(second=0, microsecond=0) + dt.timedelta(minutes=-start.minute % 30)
+    series = series_create(
+        community=community,
+        by=organiser,
+        title=DROP_IN_TITLE,
+        description=(
+            "Half an hour on packaging: pinning, building wheels, publishing to the internal "
+            "index. Bring the `pyproject.toml` that fights you."
+        ),
+        online_url="https://meet.practica.demo/python-packaging",
+        time_zone="Europe/London",
+        start_date=start.date(),
+        start_time=start.time(),
+        duration_minutes=30,
+    )
+    _backdate_scheduling(series, now)
+    upcoming = _next(series, now)
+    if upcoming is not None:
+        _answer(upcoming, (("member", "going"), ("samuel.adeyemi", "going"), ("mei.tanaka", "maybe")), now)
+    return True
+
+
 def seed(*, stdout) -> None:
     """Idempotent: a second run creates nothing."""
     now = timezone.now()
@@ -455,6 +491,12 @@ def seed(*, stdout) -> None:
                 made.append(plan.title)
         except ValidationError as error:  # the plan and the demo people no longer agree
             stdout.write(f"Skipped the demo meeting “{plan.title}”: {' '.join(error.messages)}")
+    try:
+        with transaction.atomic():
+            if _drop_in(now):
+                made.append(DROP_IN_TITLE)
+    except ValidationError as error:
+        stdout.write(f"Skipped the demo meeting “{DROP_IN_TITLE}”: {' '.join(error.messages)}")
     digests = _digests(now)
     if made:
         stdout.write(

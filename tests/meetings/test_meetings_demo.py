@@ -190,3 +190,22 @@ def test_seeding_again_changes_nothing(seeded):
     call_command("seed_demo", stdout=StringIO())
 
     assert counts() == before
+
+
+def test_the_running_demo_sends_tom_a_reminder_as_soon_as_beat_sweeps(seeded, mailoutbox):
+    """The packaging drop-in starts within a day of seeding: the first sweep reminds Tom of it."""
+    from meetings.reminders import deliver, sweep
+
+    drop_in = next_of("Packaging drop-in")
+    assert dt.timedelta(hours=22) < drop_in.starts_at - timezone.now() < dt.timedelta(hours=24)
+    assert drop_in.rsvps.get(user__email=MEMBER).response == RsvpResponse.GOING
+
+    sweep()
+    for pk in ReminderDelivery.objects.filter(
+        occurrence=drop_in, user__email=MEMBER, sent_at__isnull=True
+    ).values_list("pk", flat=True):
+        deliver(pk)
+
+    reminders = [m for m in mailoutbox if m.to == [MEMBER] and "Packaging drop-in" in m.subject]
+    assert len(reminders) == 1
+    assert reminders[0].attachments[0][0].endswith(".ics")
