@@ -171,3 +171,15 @@ def test_env_str_default(monkeypatch):
     monkeypatch.delenv("PRACTICA_NAME", raising=False)
 
     assert env_str("PRACTICA_NAME", "Practica") == "Practica"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_the_jit_compiler():
+    """The health aggregates took 590 ms of JIT compilation for 20 ms of work."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
