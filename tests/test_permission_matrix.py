@@ -26,6 +26,7 @@ from communities.models import Role
 from tests.charter import matrix_drafts, matrix_vision
 from tests.discussions import matrix_finding, matrix_moderation, matrix_threads
 from tests.factories import CommunityFactory, MembershipFactory, NotificationFactory, UserFactory
+from tests.health import matrix_health
 from tests.matrix_common import (
     EVERYONE,
     KINDS,
@@ -47,7 +48,6 @@ from tests.matrix_common import (
     hidden_when_private,
     slug,
 )
-from tests.health import matrix_health
 from tests.meetings import matrix_calendars, matrix_meetings
 from tests.notifications import matrix_email
 
