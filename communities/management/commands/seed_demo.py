@@ -224,7 +224,7 @@ PEOPLE = [
 
 DEMO_LOGINS = [
     ("admin", "Site admin: Django admin at /admin/"),
-    ("sponsor", "Sponsor of Python Practitioners and Incident Response & Postmortems"),
+    ("sponsor", "Sponsor of Python Practitioners and Incident Response & Postmortems: see /health/"),
     ("moderator", "Moderator of Clinical Data Quality: two join requests wait"),
     ("member", "Member of two communities; invited to the private Threat Modelling Circle"),
     ("newcomer", "New starter in no community yet: browse the directory"),
@@ -469,7 +469,7 @@ INVITE_MESSAGES = [
 ]
 
 
-DEMO_PARTS = ("charter.demo", "charter.demo_vision", "discussions.demo", "meetings.demo")
+DEMO_PARTS = ("charter.demo", "charter.demo_vision", "discussions.demo", "meetings.demo", "health.demo")
 
 
 def email_for(login: str) -> str:
