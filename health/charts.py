@@ -454,11 +454,12 @@ def health_charts(health) -> list[Chart]:
         replace(
             requests,
             note="Asked: help requests asked that week. Answered: requests that got their first reply "
-            "from someone other than the asker that week. Weeks start on Monday.",
+            "from someone other than the asker that week. Weeks start on Monday at midnight UTC.",
         ),
         replace(
             active,
-            note="People who asked, replied, voted, answered an RSVP or attended a meeting that week.",
+            note="People who asked, replied, voted, answered an RSVP or attended a meeting that week. "
+            "Weeks start on Monday at midnight UTC.",
         ),
         unit_heatmap(health.unit_matrix, chart_id="chart-units", title="Who helped whom, by unit"),
     ]

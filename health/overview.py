@@ -11,7 +11,9 @@ Verdict rules, over the chosen period (figures as defined in `health.metrics`):
   - 3 or more help requests have waited over 48 hours without a reply (now);
   - under half of the requests asked got a reply (once at least 3 were asked,
     so one fresh question does not condemn a quiet community);
-  - the median first reply took more than 48 hours;
+  - the median first reply took more than 48 hours (again once at least 3
+    were asked: one or two slow answers are no pattern, and would otherwise
+    weigh more than the same requests left unanswered);
   - nobody was active.
 
 "thriving" when none of those holds and all of these do:
@@ -31,10 +33,11 @@ help" every rule that fired, for "steady" every thriving condition not met
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone
 
 from charter.models import CharterState, CharterVersion, VersionStatus
-from communities.models import Community, Role
+from communities.models import Community, Membership, Role
 
 from .figures import Figure, Period
 from .metrics import (
@@ -82,6 +85,8 @@ class OverviewRow:
     verdict: str
     reasons: list[str] = field(default_factory=list)
     charter_awaiting_review: CharterVersion | None = None
+    # Only a sponsor of the community may review its charter; a site admin sees every row.
+    viewer_is_sponsor: bool = True
 
 
 def _pct(value: float) -> str:
@@ -125,7 +130,11 @@ def verdict_for(figures: dict[str, Figure], days: int) -> tuple[str, list[str]]:
             f" ({_pct(answered.previous)} in the previous period)" if answered.previous is not None else ""
         )
         alarms.append(f"only {_pct(answered.current)} of {asked} requests got a reply{before}")
-    if first_reply.current is not None and first_reply.current > FIRST_REPLY_ALARM:
+    if (
+        asked >= ANSWERED_ALARM_MIN_ASKED
+        and first_reply.current is not None
+        and first_reply.current > FIRST_REPLY_ALARM
+    ):
         if first_reply.previous is not None and first_reply.previous < first_reply.current:
             alarms.append(
                 f"median first reply rose from {_duration(first_reply.previous)} "
@@ -184,13 +193,22 @@ def verdict_for(figures: dict[str, Figure], days: int) -> tuple[str, list[str]]:
 
 
 def _communities(user):
+    """The live communities `user` sponsors (every live one for a site admin), each with `viewer_sponsors`."""
     if not user.is_authenticated:
         return []
     communities = Community.objects.live().not_archived()
-    if not user.is_superuser:
+    if user.is_superuser:
+        communities = communities.annotate(
+            viewer_sponsors=Exists(
+                Membership.objects.filter(
+                    community=OuterRef("pk"), user=user, is_active=True, role=Role.SPONSOR
+                )
+            )
+        )
+    else:
         communities = communities.filter(
             memberships__user=user, memberships__is_active=True, memberships__role=Role.SPONSOR
-        )
+        ).annotate(viewer_sponsors=Value(True))
     return list(communities.order_by("name"))
 
 
@@ -245,6 +263,7 @@ def sponsor_overview(user, *, period: Period, now: dt.datetime | None = None) ->
                 verdict=verdict,
                 reasons=reasons,
                 charter_awaiting_review=awaiting.get(community.pk),
+                viewer_is_sponsor=community.viewer_sponsors,
             )
         )
     rows.sort(key=lambda row: (VERDICT_ORDER[row.verdict], row.community.name.lower()))

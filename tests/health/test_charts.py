@@ -446,4 +446,7 @@ def test_each_chart_says_how_to_read_it():
 
     assert "first reply from someone other than the asker" in requests.note
     assert "answered an RSVP" in active.note
+    # The weeks are UTC weeks whatever the viewer's zone (health.metrics): the notes say so.
+    assert "Monday at midnight UTC" in requests.note
+    assert "Monday at midnight UTC" in active.note
     assert "dashed diagonal is help within the same unit" in units.note

@@ -111,6 +111,20 @@ def test_a_low_answered_share_of_one_or_two_fresh_requests_is_no_alarm():
     assert reasons == ["0% of 2 requests got a reply (thriving needs 80%).", "No request got a reply yet."]
 
 
+def test_one_slow_answer_in_a_quiet_period_is_no_alarm():
+    # Answered late is no worse than not answered at all (above): steady, and the wait said.
+    result, reasons = verdict(
+        requests_asked=(1, 0), answered_share=(100.0, None), median_first_reply_hours=(50.0, None)
+    )
+
+    assert result == STEADY
+    assert reasons == ["Median first reply took 50 h (thriving needs a day or less)."]
+    assert verdict(requests_asked=(3, 0), median_first_reply_hours=(50.0, None)) == (
+        NEEDS_HELP,
+        ["Median first reply took 50 h."],
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "reasons"),
     [

@@ -244,6 +244,24 @@ def test_objectives_show_their_number_of_value_stories_and_the_value_matrix(
     assert "Value created: 2 stories" in html
 
 
+def test_unit_objective_and_community_names_are_escaped_on_the_page_and_in_its_charts(
+    client, moderator, community
+):
+    request = populate(community)
+    request.author_unit = UnitFactory(name='<script>alert("unit")</script>', slug="evil-unit")
+    request.save(update_fields=["author_unit"])
+    ObjectiveFactory(charter=approve_charter(community), title="<img src=x onerror=alert(1)>")
+    community.name = "<b>Kube</b>"
+    community.save(update_fields=["name"])
+    client.force_login(moderator)
+
+    html = client.get(health_url()).content.decode()
+
+    for raw in ('<script>alert("unit")</script>', "<img src=x onerror=alert(1)>", "<b>Kube</b>"):
+        assert raw not in html
+        assert escape(raw) in html
+
+
 def test_a_community_with_nothing_recorded_renders(client, site_admin):
     empty = CommunityFactory(name="Brand New", slug="brand-new")
     client.force_login(site_admin)
@@ -371,9 +389,9 @@ def test_switch_by_htmx_answers_with_the_block_and_a_status_for_screen_readers(
     html = response.content.decode()
     assert 'id="health-visibility"' in html
     assert "Keep it for moderators and sponsors" in html
-    assert (
-        'id="health-visibility-status" role="status" aria-live="polite" hx-swap-oob="true"' in html
-    )
+    # Only the live region's text is swapped, not the element: screen readers announce a change
+    # inside a live region they already know, not a new element put in its place.
+    assert '<p id="health-visibility-status" hx-swap-oob="innerHTML">' in html
     assert "Every member can now see the health page." in html
     assert "?days=90" in html  # the next switch keeps the period
 
@@ -544,6 +562,29 @@ def test_overview_links_the_charter_awaiting_review(client, sponsor, community):
 
     assert reverse("charter:review", args=["kubernetes", 2]) in html
     assert "Charter version 2 is waiting for your review." in html
+
+
+def test_site_admin_is_not_asked_to_review_a_charter_they_do_not_sponsor(
+    client, site_admin, community, private_community
+):
+    # Only a sponsor decides on a charter: the review page refuses a site admin (403).
+    for place in (community, private_community):
+        charter = approve_charter(place)
+        CharterVersionFactory(charter=charter, number=2)
+        charter.state = CharterState.IN_REVIEW
+        charter.save()
+    MembershipFactory(community=private_community, user=site_admin, role=Role.SPONSOR)
+
+    html = overview(client, site_admin).content.decode()
+
+    assert reverse("charter:review", args=["kubernetes", 2]) not in html
+    assert "Charter version 2 is waiting for its sponsor's review." in html
+    version_url = reverse("charter:version", args=["kubernetes", 2])
+    assert version_url in html
+    assert client.get(version_url).status_code == 200
+    # Where the site admin is also the sponsor, the review is theirs.
+    assert reverse("charter:review", args=["incident-reviews", 2]) in html
+    assert html.count("waiting for your review") == 1
 
 
 def test_overview_explains_each_figure_it_shows(client, sponsor, community):
