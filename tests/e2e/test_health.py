@@ -231,7 +231,7 @@ def test_a_moderator_opens_the_health_page_to_members(page: Page, new_context, c
 
     sign_in(page, moderator.email)
     page.goto("/c/wound-care/health/")
-    expect(page.locator("#health-visibility")).to_contain_text("moderators and sponsors only")
+    expect(page.locator("#health-visibility")).to_contain_text("its moderators and sponsors (and site admins)")
     page.get_by_role("button", name="Show it to all members").click()
     expect(page.get_by_role("status").filter(has_text="Every member can now see")).to_be_attached()
     expect(page.locator("#health-visibility")).to_contain_text("every member of Wound Care")
