@@ -23,6 +23,18 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone we know.") from exc
 
 
+def zone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
+    """The named time zone, or UTC when the name is empty or no longer known (tzdata changes).
+
+    For times written to a person in an email or a notification, where a bad stored
+    value must not stop the message.
+    """
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 HANDLE_MAX_LENGTH = 40
 # Lowercase letters and digits, with single dots, hyphens or underscores between them:
 # "aisha.bello" can end a sentence ("thanks @aisha.bello.") without the dot joining the handle.

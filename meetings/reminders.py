@@ -50,6 +50,7 @@ from django.db.models import F, Q
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator, slugify
 
+from accounts.models import zone_or_utc
 from communities.models import Community
 from notifications.mail import EmailKind, absolute, compose
 from notifications.models import Kind
@@ -250,13 +251,6 @@ def _why_not(delivery: ReminderDelivery, rsvp: Rsvp | None, now: dt.datetime) ->
     return ""
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def _span(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
     if start.date() == end.date():
@@ -280,7 +274,7 @@ def build_email(delivery: ReminderDelivery, rsvp: Rsvp, now: dt.datetime):
     """The reminder email: times in the recipient's time zone (and the meeting's), the `.ics` attached."""
     occurrence, user = delivery.occurrence, delivery.user
     series, community = occurrence.series, occurrence.community
-    zone, series_zone = _zone(user.timezone), series.zone
+    zone, series_zone = zone_or_utc(user.timezone), series.zone
     title = series.title
     subject = f"Reminder: {title} {when_phrase(occurrence.starts_at, now, zone)}"
     waitlisted = rsvp.response == RsvpResponse.GOING and rsvp.waitlisted
@@ -384,7 +378,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, retry_in: int =
     ReminderDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now())
 
     # The in-app copy is made only after a send, so it exists once per sent reminder.
-    zone = _zone(delivery.user.timezone)
+    zone = zone_or_utc(delivery.user.timezone)
     notify(
         recipient=delivery.user,
         kind=Kind.MEETING_REMINDER,

@@ -5,8 +5,10 @@ Lists of occurrences select their series and community (the row template,
 where a page names them.
 """
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community
@@ -98,3 +100,15 @@ def series_in(community: Community, pk: int) -> MeetingSeries | None:
         series.community = community
         series.schedule_text = describe_series(series)
     return series
+
+
+def personal_feed_url(user, *, scheme: str = "https") -> str:
+    """The absolute address of the person's feed (on `SITE_URL`, the public address), or "" while
+    they have none. `scheme="webcal"` gives the address that asks the device to subscribe."""
+    token = getattr(user, "calendar_token", None)
+    if not token:
+        return ""
+    url = f"{settings.SITE_URL}{reverse('meetings:personal_feed', args=[token])}"
+    if scheme == "webcal":
+        return "webcal://" + url.split("://", 1)[1]
+    return url

@@ -27,7 +27,6 @@ in `User.timezone`). Delivery has two steps, each safe to run twice or concurren
 import datetime as dt
 import logging
 import smtplib
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from taggit.models import TaggedItem
 
-from accounts.models import DigestFrequency
+from accounts.models import DigestFrequency, zone_or_utc
 from charter.models import Charter, CharterState, CharterVersion
 from communities.models import CommunityStatus, JoinRequest, Membership, Role
 from communities.models import RequestStatus as JoinRequestStatus
@@ -91,13 +90,6 @@ RECENT_OPEN_BY_FREQUENCY = {
 }
 
 
-def zone_of(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def current_period(frequency: str, hour: int, local: dt.datetime) -> dt.date | None:
     """The local date the person's current period began, if its digest is due at `local`.
 
@@ -127,7 +119,7 @@ def _record_batch(people: list, now: dt.datetime) -> int:
     rows = []
     for person in people:
         period = current_period(
-            person.digest_frequency, person.digest_hour, now.astimezone(zone_of(person.timezone))
+            person.digest_frequency, person.digest_hour, now.astimezone(zone_or_utc(person.timezone))
         )
         # Done when this period's digest (or a later one: the person moved west) exists.
         if period is None or (person.last_period is not None and person.last_period >= period):
@@ -805,7 +797,7 @@ def build_digests(
 def render_email(digest: Digest):
     delivery = digest.delivery
     user = delivery.user
-    zone = zone_of(user.timezone)
+    zone = zone_or_utc(user.timezone)
     if delivery.frequency == DigestFrequency.WEEKLY:
         period = f"week of {delivery.period_start:%A} {delivery.period_start.day} {delivery.period_start:%B}"
         why = f"you chose a weekly digest of your communities on {settings.SITE_NAME}"

@@ -10,7 +10,6 @@ email, so a POST to it works without login or cookie (mail clients do this); a
 GET only shows a confirmation page (link scanners must not unsubscribe anyone).
 """
 
-import zoneinfo
 
 from django.conf import settings
 from django.core import signing
@@ -18,6 +17,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from accounts.models import zone_or_utc
 
 UNSUBSCRIBE_SALT = "practica.email.unsubscribe"
 
@@ -62,13 +63,6 @@ def preferences_url() -> str:
     return absolute(reverse("notifications:email_preferences"))
 
 
-def _zone(user) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def compose(
     *,
     user,
@@ -100,7 +94,7 @@ def compose(
         "why": why,
     }
     # Tasks run with no time zone active: times in the email are the recipient's local times.
-    with timezone.override(_zone(user)):
+    with timezone.override(zone_or_utc(user.timezone)):
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     email = EmailMultiAlternatives(

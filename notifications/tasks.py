@@ -78,12 +78,6 @@ def send_digests(delivery_ids: list[int]) -> int:
     return digests.deliver(list(delivery_ids)).sent
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
-def send_digest(delivery_id: int) -> bool:
-    """Send one recorded digest (if still unsent and unclaimed); True if this call sent it."""
-    return digests.deliver([delivery_id]).sent == 1
-
-
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
 def escalate_unanswered(now: str | None = None) -> int:
     """Every 15 minutes: escalate requests nobody answered; the number of people notified."""

@@ -12,7 +12,6 @@ joined the waiting list, in their own time zone. Refusals raise
 
 import datetime as dt
 import re
-import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -21,6 +20,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
+from accounts.models import zone_or_utc
 from communities.models import AuditAction, Membership
 from communities.policy import access_for
 from communities.services import audit
@@ -49,10 +49,7 @@ OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.ANSWERED)
 
 def when_for(user, moment: dt.datetime) -> str:
     """A moment as this person reads it: in their time zone, with the zone's abbreviation."""
-    try:
-        zone = zoneinfo.ZoneInfo(getattr(user, "timezone", "") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
+    zone = zone_or_utc(getattr(user, "timezone", ""))
     return dateformat.format(moment.astimezone(zone), "D j M Y, H:i T")
 
 

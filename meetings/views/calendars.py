@@ -10,9 +10,7 @@ them instead of keeping a meeting that will not happen.
 
 import datetime as dt
 import re
-import secrets
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -31,6 +29,7 @@ from cop_platform.views import safe_next
 from ..ics import calendar_for, occurrence_ics
 from ..models import Occurrence, RsvpResponse
 from ..permissions import can_read_meetings
+from ..services.calendars import calendar_token_reset, calendar_token_revoke
 
 User = get_user_model()
 
@@ -87,20 +86,6 @@ def personal_feed_occurrences(user, *, now: dt.datetime | None = None) -> list[O
     return list(_for_calendar(_feed_window(occurrences, now))[:FEED_LIMIT])
 
 
-def personal_feed_url(user, *, scheme: str = "https") -> str:
-    """The absolute address of the person's feed, or "" while they have none.
-
-    `scheme="webcal"` gives the address that asks the operating system to
-    subscribe (rather than download once).
-    """
-    token = getattr(user, "calendar_token", None)
-    if not token:
-        return ""
-    url = f"{settings.SITE_URL}{reverse('meetings:personal_feed', args=[token])}"
-    if scheme == "webcal":
-        return "webcal://" + url.split("://", 1)[1]
-    return url
-
 
 def _calendar_response(body: bytes, *, filename: str, attachment: bool) -> HttpResponse:
     response = HttpResponse(body, content_type=CALENDAR_CONTENT_TYPE)
@@ -114,22 +99,6 @@ def _readable_community(request: HttpRequest, slug: str):
     access = community_access_or_404(request, slug)
     access.require(can_read_meetings(access))
     return access
-
-
-# Writing -------------------------------------------------------------------
-
-
-def calendar_token_reset(*, user) -> str:
-    """Give the person a new secret feed address; the old one stops working at once."""
-    user.calendar_token = secrets.token_urlsafe(32)
-    user.save(update_fields=["calendar_token"])
-    return user.calendar_token
-
-
-def calendar_token_revoke(*, user) -> None:
-    """Turn the personal feed off: the address 404s until a new one is made."""
-    user.calendar_token = None
-    user.save(update_fields=["calendar_token"])
 
 
 # Views ---------------------------------------------------------------------

@@ -17,11 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from communities.models import Community, Membership
 from communities.policy import Access, community_access_or_404
+from cop_platform.views import safe_next
 from discussions.models import HelpRequest
 
 from ..forms_occurrences import (
@@ -35,6 +35,7 @@ from ..forms_occurrences import (
 )
 from ..models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from ..permissions import MeetingAccess, can_manage_meetings, can_read_meetings, can_rsvp
+from ..selectors import personal_feed_url
 from ..services import occurrences as services
 from ..services.rsvp import rsvp_set, waitlist_position
 
@@ -171,15 +172,6 @@ def _answer_status(rsvp: Rsvp, position: int | None) -> str:
     return "You are not going."
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @login_required
 @require_POST
 def rsvp(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -211,7 +203,7 @@ def rsvp(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             position=position,
             rsvp_status=status,
             rsvp_error=error,
-            next_url=_safe_next(request, ""),
+            next_url=safe_next(request, ""),
             oob=True,
         )
         return render(request, "meetings/includes/_rsvp.html", context)
@@ -219,7 +211,7 @@ def rsvp(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, status)
-    return redirect(_safe_next(request, occurrence.get_absolute_url()))
+    return redirect(safe_next(request, occurrence.get_absolute_url()))
 
 
 # Moving and cancelling -------------------------------------------------------
@@ -471,6 +463,8 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
         "others": [row(o, None) for o in others],
         "attended": [r.occurrence for r in attended],
         "limits": {"upcoming": MY_UPCOMING_LIMIT, "others": MY_OTHERS_LIMIT, "past": MY_PAST_LIMIT},
+        "feed_url": personal_feed_url(user),
+        "feed_webcal_url": personal_feed_url(user, scheme="webcal"),
     }
     return render(request, "meetings/my_meetings.html", context)
 

@@ -6,7 +6,7 @@ fetches their own token's feed (made in the row's kwargs); an anonymous
 visitor, who has none, tries a made-up one.
 """
 
-from meetings.views.calendars import calendar_token_reset
+from meetings.services.calendars import calendar_token_reset
 from tests.matrix_common import LISTED, LOGIN, OK, PRIVATE, PUBLIC, REDIRECT, Row, World, slug
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory
 

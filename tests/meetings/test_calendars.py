@@ -20,7 +20,8 @@ from icalendar import Calendar
 
 from communities.models import Membership
 from meetings.models import OccurrenceStatus, RsvpResponse
-from meetings.views.calendars import calendar_token_reset, personal_feed_url
+from meetings.selectors import personal_feed_url
+from meetings.services.calendars import calendar_token_reset
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
 
@@ -584,8 +585,13 @@ def test_personal_feed_url_is_empty_without_a_token_and_absolute_with_one(member
 def render_links(user, **context) -> str:
     request = RequestFactory().get("/meetings/mine/")
     request.user = user
+    # As My meetings passes them: the feed's addresses on the public SITE_URL.
+    feed = {
+        "feed_url": personal_feed_url(user),
+        "feed_webcal_url": personal_feed_url(user, scheme="webcal"),
+    }
     return render_to_string(
-        "meetings/includes/_calendar_links.html", {"user": user, **context}, request=request
+        "meetings/includes/_calendar_links.html", {"user": user, **feed, **context}, request=request
     )
 
 
@@ -620,9 +626,9 @@ def test_with_a_token_the_personal_links_show_it_to_copy_with_a_warning_and_a_re
 
     html = render_links(member)
 
-    assert f'value="http://testserver{feed_path(member)}" readonly' in html
+    assert f'value="{settings.SITE_URL}{feed_path(member)}" readonly' in html
     assert '<label for="calendar-feed-url">' in html
-    assert f'href="webcal://testserver{feed_path(member)}"' in html
+    assert f'href="webcal://{settings.SITE_URL.split("://", 1)[1]}{feed_path(member)}"' in html
     assert "Anyone who has it sees the titles" in html
     assert "Replace my calendar link (revokes the old link)" in html
 
@@ -637,7 +643,7 @@ def test_my_meetings_offers_the_link_then_shows_it_once_created(client, member):
     member.refresh_from_db()
     html = response.content.decode()
     assert response.redirect_chain == [(page, 302)]
-    assert f'value="http://testserver{feed_path(member)}" readonly' in html
+    assert f'value="{settings.SITE_URL}{feed_path(member)}" readonly' in html
     assert "Your calendar link is ready" in html
 
 

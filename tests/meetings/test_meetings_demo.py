@@ -16,7 +16,7 @@ from communities.models import AuditEvent
 from discussions.models import RequestStatus
 from meetings.models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
 from meetings.services import schedule
-from meetings.views.calendars import calendar_token_reset
+from meetings.services.calendars import calendar_token_reset
 from notifications.models import DigestDelivery, Notification
 
 MEMBER = "member@practica.demo"

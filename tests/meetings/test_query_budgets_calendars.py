@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.views.calendars import calendar_token_reset
+from meetings.services.calendars import calendar_token_reset
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
 
