@@ -416,7 +416,12 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
     memberships = list(
         Membership.objects.filter(user=user, is_active=True).select_related("community")
     )
-    answerable = {m.community_id for m in memberships if m.community.accepts_members}
+    # The RSVP rule itself, asked per membership already loaded (no query per community).
+    answerable = {
+        m.community_id
+        for m in memberships
+        if can_rsvp(Access(user=user, community=m.community, membership=m))
+    }
     mine = [m.community_id for m in memberships]
 
     answered = list(
