@@ -65,7 +65,7 @@ BATCH = 2000
 
 
 def _step(n: int) -> str:
-    """One treebeard path step (base 36, `Reply.steplen` characters)."""
+    """One reply path step (base 36, `Reply.steplen` characters)."""
     digits = ""
     while True:
         n, r = divmod(n, 36)
@@ -214,6 +214,7 @@ def _threads(community, members, rng, now, *, requests: int, replies: int, days:
                     path=path,
                     depth=depth,
                     numchild=numchild,
+                    descendant_count=numchild,
                 )
             )
         reply_rows.extend(rows)

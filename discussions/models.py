@@ -1,20 +1,23 @@
 """Help requests and their nested replies.
 
-Replies are a materialised path tree (django-treebeard's `MP_Node`): a reply's
-`path` is its ancestors' paths plus its own step, so one indexed range query
-(`path` between a root's path and its successor) reads a whole subtree, and a
-thread page costs the same number of queries at 10 or 5,000 replies. Each
-top-level reply is a tree root; `help_request` scopes them to their thread.
+Replies are a materialised path tree, one tree per help request: a reply's
+`path` is its ancestors' paths plus its own step (`steplen` base-36 digits), so
+one indexed prefix query (`help_request` and `path LIKE 'prefix%'`) reads a
+whole subtree, and a thread page costs the same number of queries at 10 or
+5,000 replies. Paths are unique within their thread only, so writers in
+different threads never contend; writers in one thread take a row lock on the
+help request before numbering a new reply (`ReplyManager._lock_thread`), so
+they are serialised, never retried. Each level allows 36**5 (60 million)
+replies per parent in one thread.
 """
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 # Replies to a reply at this depth attach at this depth (as a sibling, still
 # recording whom they answer), so threads stay readable on a phone.
@@ -103,21 +106,124 @@ class HelpRequest(models.Model):
         return self.accepted_reply_id is not None
 
 
-class ReplyQuerySet(MP_NodeQuerySet):
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+STEPLEN = 5
+
+
+def path_step(number: int) -> str:
+    """The `number`th step (1-based) of a level: base 36, `STEPLEN` digits."""
+    if not 0 < number < len(ALPHABET) ** STEPLEN:
+        raise ValueError(f"A reply level holds at most {len(ALPHABET) ** STEPLEN - 1} replies.")
+    digits = ""
+    while number:
+        number, digit = divmod(number, len(ALPHABET))
+        digits = ALPHABET[digit] + digits
+    return digits.rjust(STEPLEN, ALPHABET[0])
+
+
+def step_number(step: str) -> int:
+    return int(step, len(ALPHABET))
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a node's ancestors, root first."""
+    return [path[:end] for end in range(STEPLEN, len(path), STEPLEN)]
+
+
+def count_tree(replies) -> None:
+    """Set `numchild` and `descendant_count` on unsaved replies of one thread, for bulk creation."""
+    children: dict[str, int] = {}
+    below: dict[str, int] = {}
+    for reply in replies:
+        if reply.depth > 1:
+            parent = reply.path[:-STEPLEN]
+            children[parent] = children.get(parent, 0) + 1
+        for ancestor in ancestor_paths(reply.path):
+            below[ancestor] = below.get(ancestor, 0) + 1
+    for reply in replies:
+        reply.numchild = children.get(reply.path, 0)
+        reply.descendant_count = below.get(reply.path, 0)
+
+
+class ReplyQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(is_removed=False)
 
 
-class ReplyManager(MP_NodeManager.from_queryset(ReplyQuerySet)):
+class ReplyManager(models.Manager.from_queryset(ReplyQuerySet)):
+    """The tree's writes and walks, each scoped to one thread."""
+
     def get_queryset(self):
-        # treebeard's manager hard-codes its own queryset class; keep ours (and its path order).
-        return ReplyQuerySet(self.model, using=self._db).order_by("path")
+        return super().get_queryset().order_by("path")
+
+    @staticmethod
+    def _lock_thread(help_request_id: int) -> None:
+        # Every insert into a thread's tree holds this row lock until its transaction ends, so the
+        # "last sibling + 1" read below cannot race another insert into the same thread.
+        HelpRequest.objects.select_for_update().filter(pk=help_request_id).values_list("pk").get()
+
+    def _next_path(self, help_request_id: int, parent_path: str, depth: int) -> str:
+        last = (
+            self.filter(help_request_id=help_request_id, depth=depth, path__startswith=parent_path)
+            .order_by("-path")
+            .values_list("path", flat=True)
+            .first()
+        )
+        number = step_number(last[-STEPLEN:]) + 1 if last else 1
+        return parent_path + path_step(number)
+
+    def _insert(self, *, parent, create_kwargs: dict):
+        fields = dict(create_kwargs)
+        help_request = fields.pop("help_request", None)
+        help_request_id = fields.pop("help_request_id", None) or getattr(help_request, "pk", None)
+        if parent is not None:
+            help_request_id = parent.help_request_id
+        with transaction.atomic():
+            self._lock_thread(help_request_id)
+            if parent is not None:
+                # Re-read under the lock: the parent's depth and path are what the tree holds now.
+                parent = self.get(pk=parent.pk)
+            parent_path = parent.path if parent is not None else ""
+            depth = parent.depth + 1 if parent is not None else 1
+            path = self._next_path(help_request_id, parent_path, depth)
+            node = self.model(help_request_id=help_request_id, path=path, depth=depth, **fields)
+            if help_request is not None:
+                node.help_request = help_request
+            node.save(force_insert=True)
+            if parent is not None:
+                self.filter(pk=parent.pk).update(numchild=F("numchild") + 1)
+                self.filter(help_request_id=help_request_id, path__in=ancestor_paths(path)).update(
+                    descendant_count=F("descendant_count") + 1
+                )
+        return node
+
+    def add_root(self, create_kwargs: dict):
+        """A new top-level reply, after the thread's last one."""
+        return self._insert(parent=None, create_kwargs=create_kwargs)
+
+    def add_child(self, parent, create_kwargs: dict):
+        """A new reply to `parent`, after its last child."""
+        return self._insert(parent=parent, create_kwargs=create_kwargs)
+
+    def get_parent(self, node):
+        if node.depth <= 1:
+            return None
+        return self.get(help_request_id=node.help_request_id, path=node.path[:-STEPLEN])
+
+    def get_children(self, node):
+        return self.filter(
+            help_request_id=node.help_request_id, depth=node.depth + 1, path__startswith=node.path
+        )
+
+    def get_descendants(self, node):
+        return self.filter(
+            help_request_id=node.help_request_id, depth__gt=node.depth, path__startswith=node.path
+        )
 
 
-class Reply(MP_Node):
-    # 36**5 (60 million) top-level replies across the platform; each level below is per parent.
-    steplen = 5
-    node_order_by = []
+class Reply(models.Model):
+    steplen = STEPLEN
+    alphabet = ALPHABET
 
     help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(
@@ -142,12 +248,27 @@ class Reply(MP_Node):
     removed_reason = models.CharField(max_length=300, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The tree: unique within the thread (see the module docstring).
+    path = models.CharField(max_length=255)
+    depth = models.PositiveIntegerField()
+    numchild = models.PositiveIntegerField(default=0)
+    # Replies below this one, at any depth, removed ones included; kept by `ReplyManager`.
+    descendant_count = models.PositiveIntegerField(default=0)
 
     objects = ReplyManager()
 
     class Meta:
         ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["help_request", "path"], name="reply_path_unique_in_thread"),
+        ]
         indexes = [
+            # Subtree reads are `path LIKE 'prefix%'` within a thread: a pattern index on PostgreSQL.
+            models.Index(
+                fields=["help_request", "path"],
+                name="reply_thread_path_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["help_request", "depth", "created_at"]),
             models.Index(fields=["help_request", "depth", "-helpful_count"]),
         ]

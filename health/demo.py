@@ -510,7 +510,7 @@ def _replier(spec: R, members: dict, when: dt.datetime):
 
 
 def _add_replies(request, specs, parent, asked, members, made) -> None:
-    """Replies with treebeard's API, as the posting service adds them; `made` collects (reply, spec)."""
+    """Replies with the tree manager's API, as the posting service adds them; `made` collects (reply, spec)."""
     for spec in specs:
         when = min(asked + dt.timedelta(hours=spec.hours), timezone.now() - dt.timedelta(minutes=5))
         author = _replier(spec, members, when)

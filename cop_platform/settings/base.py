@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "taggit",
     "django_htmx",
     "template_partials",
-    "treebeard",
     "cop_platform",
     "accounts",
     "communities",

@@ -270,19 +270,10 @@ def help_request_edit(
 
 
 def _add_reply(*, help_request: HelpRequest, parent: Reply | None, **fields) -> Reply:
-    """Insert a tree node. Paths are computed from the last sibling, so lock and retry on a clash."""
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                if parent is None:
-                    return Reply.objects.add_root({"help_request": help_request, **fields})
-                # A fresh, locked parent: its numchild and last child decide the new path.
-                locked = Reply.objects.select_for_update().get(pk=parent.pk)
-                return Reply.objects.add_child(locked, {"help_request": help_request, **fields})
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    """Insert a tree node. The manager locks the thread, so concurrent writers wait, never clash."""
+    if parent is None:
+        return Reply.objects.add_root({"help_request": help_request, **fields})
+    return Reply.objects.add_child(parent, {"help_request": help_request, **fields})
 
 
 @transaction.atomic

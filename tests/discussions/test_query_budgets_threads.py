@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from discussions.models import HelpfulVote, HelpRequest, Reply
+from discussions.models import HelpfulVote, HelpRequest, Reply, count_tree, path_step
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import UserFactory
 
@@ -28,10 +28,10 @@ def build_replies(help_request, count: int, *, fan_out: int, authors, voter=None
     """`count` replies in trees of `fan_out` replies each: a root, then chains and branches under it."""
     replies = []
     roots_needed = -(-count // fan_out)
-    first_root = Reply.objects.filter(depth=1).count() + 1  # root paths are unique platform-wide
+    first_root = Reply.objects.filter(help_request=help_request, depth=1).count() + 1
     made = 0
     for r in range(roots_needed):
-        root_path = Reply._get_path(None, 1, first_root + r)
+        root_path = path_step(first_root + r)
         replies.append(
             Reply(
                 help_request=help_request,
@@ -49,7 +49,7 @@ def build_replies(help_request, count: int, *, fan_out: int, authors, voter=None
             # Alternate going deeper and adding a sibling, so the trees are both deep and wide.
             if depth < 5 and made % 2:
                 parent_path, depth, step = replies[-1].path, replies[-1].depth, 1
-            path = Reply._get_path(parent_path, depth + 1, step)
+            path = parent_path + path_step(step)
             replies.append(
                 Reply(
                     help_request=help_request,
@@ -63,6 +63,7 @@ def build_replies(help_request, count: int, *, fan_out: int, authors, voter=None
             )
             step += 1
             made += 1
+    count_tree(replies)
     Reply.objects.bulk_create(replies)
     HelpRequest.objects.filter(pk=help_request.pk).update(reply_count=count)
     if voter:
