@@ -18,6 +18,9 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 # The fallback key is for development only; production.py refuses to start without one.
 SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-4b1d0c7e-only-for-local-development")  # noqa: S105
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, a missing page still shows the styled 404 (cop_platform.middleware);
+# DEBUG_PAGES=true brings back Django's debug 404 with its list of URL patterns.
+DEBUG_PAGES = env_bool("DEBUG_PAGES", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -57,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cop_platform.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,7 +73,42 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "cop_platform.middleware.StyledNotFoundMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): nothing inline. Every script and style is a file
+# under static/; htmx is told not to add its indicator <style> and not to eval (base.html),
+# and declarative.js replaces inline handlers. Images may be data: URIs (the favicon, the
+# MFA QR code). No page may be framed, no plugin loaded, no form sent elsewhere.
+# A page that truly needs an inline script gets a nonce: `<script nonce="{{ request.csp_nonce }}">`.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the platform never uses, refused to every page and frame.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 ROOT_URLCONF = "cop_platform.urls"
 WSGI_APPLICATION = "cop_platform.wsgi.application"
