@@ -3,7 +3,7 @@
 import logging
 
 from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -175,7 +175,7 @@ def _int_param(request: HttpRequest, name: str, default: int | None = None) -> i
 @login_required
 # A srcdoc frame inherits this page's CSP, and every email styles itself with style attributes:
 # this page alone lets style attributes through (the frame is sandboxed; no script runs in it).
-@csp_update({"style-src-attr": [UNSAFE_INLINE]})
+@csp_replace({"style-src-attr": [UNSAFE_INLINE]})
 def dev_mail_message(request: HttpRequest, name: str) -> HttpResponse:
     _require_dev_mail(request)
     stored = devmail.message(name, _int_param(request, "m", 0))

@@ -5,6 +5,8 @@ and runs Celery tasks eagerly. DATABASE_URL and REDIS_URL switch to PostgreSQL
 and Redis (cache, Celery broker and result backend).
 """
 
+import base64
+import hashlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -76,6 +78,10 @@ MIDDLEWARE = [
     "cop_platform.middleware.StyledNotFoundMiddleware",
 ]
 
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
 # Content-Security-Policy (django-csp): nothing inline. Every script and style is a file
 # under static/; htmx is told not to add its indicator <style> and not to eval (base.html),
 # and declarative.js replaces inline handlers. Images may be data: URIs (the favicon, the
@@ -86,6 +92,12 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        # Markdown tables keep their column alignment as the only style attribute (the
+        # sanitiser drops every other property): exactly these three values may apply.
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            *(_csp_hash(f"text-align:{side}") for side in ("left", "center", "right")),
+        ],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

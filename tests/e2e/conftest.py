@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from .helpers import DESKTOP
+from .helpers import CSP_WATCHED, DESKTOP, watch_csp
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,19 +45,32 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_context(browser: Browser, live_server) -> Iterator[Callable[..., BrowserContext]]:
-    """Open browser contexts (another person, another screen size); all are closed afterwards."""
-    contexts: list[BrowserContext] = []
+    """Open browser contexts (another person, another screen size); all are closed afterwards.
+
+    Each context collects the Content-Security-Policy's refusals; a journey that caused any
+    fails at its end, even after its last page check (htmx actions, live previews).
+    """
+    contexts: list[tuple[BrowserContext, list[str]]] = []
 
     def make(viewport: dict = DESKTOP) -> BrowserContext:
         context = browser.new_context(
             viewport=viewport, base_url=live_server.url, reduced_motion="reduce"
         )
-        contexts.append(context)
+        contexts.append((context, watch_csp(context)))
         return context
 
     yield make
-    for context in contexts:
+    left = []
+    for context, violations in contexts:
+        # Let the browser deliver what it still has to report before the context goes.
+        for open_page in context.pages:
+            open_page.wait_for_timeout(50)
+        left += violations
         context.close()
+        CSP_WATCHED.pop(id(context), None)
+    if left:
+        report = "\n".join(f"  {v}" for v in left[:20])
+        pytest.fail(f"The Content-Security-Policy refused something:\n{report}", pytrace=False)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from tests.factories import PASSWORD
 
@@ -17,6 +17,53 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 _axe = Axe()
 
+# Every page reports what its Content-Security-Policy refused; the browser also logs it.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline code"}` +
+    ` (${event.sourceFile || location.href}:${event.lineNumber}) ${event.sample || ""}`
+  );
+}, true);
+"""
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Collect every CSP violation in `context`'s pages: `securitypolicyviolation` events and
+    the console's "Content Security Policy" messages. Returns the (growing) list."""
+    violations: list[str] = []
+
+    def reported(source: dict, text: str) -> None:
+        violations.append(f"{source['frame'].url}: {text}")
+
+    def logged(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: console: {message.text}")
+
+    context.expose_binding("__reportCspViolation", reported)
+    context.add_init_script(_CSP_LISTENER)
+    context.on("console", logged)
+    CSP_WATCHED[id(context)] = violations
+    return violations
+
+
+CSP_WATCHED: dict[int, list[str]] = {}
+
+
+def csp_violations(page: Page) -> list[str]:
+    return CSP_WATCHED.get(id(page.context), [])
+
+
+def fail_onCSP_WATCHED(page: Page, name: str) -> None:
+    violations = csp_violations(page)
+    if violations:
+        report = "\n".join(f"  {v}" for v in violations[:20])
+        violations.clear()
+        pytest.fail(
+            f"The Content-Security-Policy refused something on {name} ({page.url}):\n{report}",
+            pytrace=False,
+        )
+
 
 def _describe(violation: dict) -> str:
     targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
@@ -28,13 +75,15 @@ def _describe(violation: dict) -> str:
 
 
 def check_page(page: Page, name: str) -> list[dict]:
-    """Screenshot the page as `name`.png, run axe-core, fail on serious or critical violations.
+    """Screenshot the page as `name`.png, fail on any CSP violation so far, run axe-core and
+    fail on serious or critical accessibility violations.
 
     Returns every violation, minor and moderate ones included, for callers that want them.
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    fail_onCSP_WATCHED(page, name)
     violations = _axe.run(page).response["violations"]
     if violations:
         # Minor and moderate findings do not fail the run; keep them for whoever reviews the pages.
