@@ -1,10 +1,40 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.auth_backends import AuthenticationBackend
 from django.conf import settings
+from django.contrib.auth import authenticate
+
+from . import login_limits
 
 INVITATION_SESSION_KEY = "invitation_token"
+
+
+def _login_of(credentials: dict[str, Any]) -> str:
+    return credentials.get("email") or credentials.get("username") or ""
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # An organisation may close open sign-up; people holding an invitation can still sign up.
         return settings.ACCOUNT_ALLOW_SIGNUP or bool(request.session.get(INVITATION_SESSION_KEY))
+
+    def authenticate(self, request, **credentials):
+        """allauth's authenticate, with accounts.login_limits in place of its `login_failed`
+        limit, which refused the correct password too once anyone had guessed five times.
+        (The second-factor step keeps allauth's own limit, per person.)"""
+        login = _login_of(credentials)
+        if login_limits.is_refused(request, login):
+            raise self.validation_error("too_many_login_attempts")
+        AuthenticationBackend.unstash_authenticated_user()
+        user = authenticate(request, **credentials)
+        user = user or AuthenticationBackend.unstash_authenticated_user()
+        if not user:
+            login_limits.record_failure(request, login)
+            self.authentication_failed(request, **credentials)
+        return user
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        # Called by allauth after a successful password reset.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        login_limits.clear_account(request, _login_of(credentials))

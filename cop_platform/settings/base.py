@@ -249,6 +249,23 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("ACCOUNT_RATE_LIMITS_ENABLED", True)
+if not ACCOUNT_RATE_LIMITS_ENABLED:
+    # allauth 65 has no *_ENABLED setting: False is how it turns its limits off.
+    ACCOUNT_RATE_LIMITS = False
+# Wrong passwords, (how many, per how many seconds), counted per account and address, per
+# address and per account (accounts/login_limits.py). They replace allauth's `login_failed`
+# limit for passwords, which refused the correct password too; the second-factor step keeps
+# allauth's. Off with the rest when ACCOUNT_RATE_LIMITS_ENABLED is false.
+LOGIN_FAILURE_LIMITS = {
+    "account_and_address": (env_int("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5), 300),
+    "address": (env_int("LOGIN_FAILURES_PER_ADDRESS", 30), 600),
+    "account": (env_int("LOGIN_FAILURES_PER_ACCOUNT", 50), 3600),
+}
+# How many proxies in front of the site add themselves to X-Forwarded-For (a load balancer
+# and nginx: 2). With 0 the header is ignored, and behind a proxy every person would share
+# the proxy's address for the login limits. Never more than there really are: the header's
+# left part is whatever the client wrote.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_REDIRECT_URL = "/profile/edit/?welcome=1"
