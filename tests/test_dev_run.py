@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -221,6 +222,13 @@ def test_rundev_serves_runs_tasks_through_the_filesystem_broker_and_stops_everyt
             what="the web server",
         )
         assert health == 200
+        # Newcomers trying the demo see the styled 404, not Django's list of every URL pattern.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)  # noqa: S310
+        assert missing.value.code == 404
+        not_found = missing.value.read().decode()
+        assert "We can't find that page" in not_found
+        assert "Using the URLconf" not in not_found
 
         result = probe.send_task("celery.accumulate", args=[1, 2])
         assert result.get(timeout=20) == [1, 2]
