@@ -23,4 +23,10 @@
     }
     if (event.target.closest("[data-print]")) window.print();
   });
+  // data-select-on-focus: a read-only field whose whole value is selected, ready to copy.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input[data-select-on-focus]")) {
+      event.target.select();
+    }
+  });
 })();
