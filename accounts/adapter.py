@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.auth_backends import AuthenticationBackend
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ImproperlyConfigured
 
 from . import login_limits
 
@@ -18,6 +19,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # An organisation may close open sign-up; people holding an invitation can still sign up.
         return settings.ACCOUNT_ALLOW_SIGNUP or bool(request.session.get(INVITATION_SESSION_KEY))
+
+    def get_client_ip(self, request) -> str:
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            # Fewer X-Forwarded-For entries than TRUSTED_PROXY_COUNT: the request did not come
+            # through all our proxies, so its own address is the only one we can trust.
+            # allauth would answer with a server error.
+            return request.META["REMOTE_ADDR"]
 
     def authenticate(self, request, **credentials):
         """allauth's authenticate, with accounts.login_limits in place of its `login_failed`

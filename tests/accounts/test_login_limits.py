@@ -144,6 +144,19 @@ def test_behind_a_trusted_proxy_people_are_told_apart_by_x_forwarded_for(victim,
     assert not signed_in(refused)
 
 
+def test_a_request_that_skipped_the_proxies_is_counted_by_its_own_address(victim, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    # One X-Forwarded-For entry where two proxies would have written two: not a server error.
+    for _ in range(5):
+        response = attempt(
+            victim.email, WRONG, address=ATTACKER_ADDRESS, x_forwarded_for="192.0.2.1"
+        )
+        assert response.status_code == 200
+
+    refused = attempt(victim.email, PASSWORD, address=ATTACKER_ADDRESS, x_forwarded_for="192.0.2.2")
+    assert not signed_in(refused)
+
+
 def test_production_reads_the_proxy_count_from_the_environment():
     result = run_python(
         ["-c", SETUP_PRODUCTION + "; from django.conf import settings as s; print(s.ALLAUTH_TRUSTED_PROXY_COUNT)"],
