@@ -78,12 +78,13 @@ MIDDLEWARE = [
     "cop_platform.middleware.StyledNotFoundMiddleware",
 ]
 
+
 def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
 # Content-Security-Policy (django-csp): nothing inline. Every script and style is a file
-# under static/; htmx is told not to add its indicator <style> and not to eval (base.html),
+# under static/; htmx is told not to add its indicator styles and not to eval (base.html),
 # and declarative.js replaces inline handlers. Images may be data: URIs (the favicon, the
 # MFA QR code). No page may be framed, no plugin loaded, no form sent elsewhere.
 # A page that truly needs an inline script gets a nonce: `<script nonce="{{ request.csp_nonce }}">`.
