@@ -3,10 +3,15 @@
 from django import forms
 from django.utils.html import format_html
 
+from cop_platform.forms import too_long_message
+
 from .models import Beneficiary, Horizon, Objective, Prompt
 from .services.stories import MAX_MINUTES_SAVED
 from .services.vision import MAX_CONTRIBUTION_LENGTH
 from .value import CELL_EXPLANATIONS
+
+# As long as a post may be.
+STORY_TEXT_MAX = 20_000
 
 
 class OpenRoundForm(forms.Form):
@@ -60,6 +65,8 @@ class ValueStoryForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="One line, like a headline.")
     what_happened = forms.CharField(
         label="What happened",
+        max_length=STORY_TEXT_MAX,
+        error_messages=too_long_message(STORY_TEXT_MAX),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Markdown. The situation, what the community did, and the outcome.",
     )

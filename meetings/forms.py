@@ -11,6 +11,7 @@ import datetime as dt
 from django import forms
 
 from accounts.models import time_zone_choices
+from cop_platform.forms import IsoTimeInput, SaneDateField
 
 from .models import MeetingSeries
 from .services import schedule
@@ -60,13 +61,8 @@ class SeriesForm(forms.Form):
         label="Time zone",
         help_text="The meeting keeps its local time in this zone when clocks change.",
     )
-    start_date = forms.DateField(
-        label="Date of the first meeting",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    start_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    start_date = SaneDateField(label="Date of the first meeting")
+    start_time = forms.TimeField(label="Start time", widget=IsoTimeInput())
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=DURATION_MIN, max_value=DURATION_MAX, initial=60
     )
@@ -86,7 +82,10 @@ class SeriesForm(forms.Form):
         choices=WEEKDAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty to meet on the weekday of the first meeting.",
+        # Nothing is ticked for the person: a box ticked for them (the first meeting's weekday)
+        # stayed ticked when they chose another day, and the series met on both.
+        help_text="Tick the days you meet. Leave them all empty to meet on the weekday of the "
+        "first meeting.",
     )
     nth = forms.ChoiceField(label="On the (monthly)", choices=NTH_CHOICES, required=False)
     month_weekday = forms.ChoiceField(
@@ -95,11 +94,7 @@ class SeriesForm(forms.Form):
     ends = forms.ChoiceField(
         label="Ends", choices=Ends.choices, initial=Ends.NEVER, widget=forms.RadioSelect
     )
-    until = forms.DateField(
-        label="Date of the last meeting",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    until = SaneDateField(label="Date of the last meeting", required=False)
     count = forms.IntegerField(
         label="Number of meetings", required=False, min_value=1, max_value=schedule.MAX_COUNT
     )

@@ -12,6 +12,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
+from cop_platform.forms import IsoDateInput, IsoTimeInput
 from discussions.models import HelpRequest
 
 from .models import Occurrence, RsvpResponse
@@ -52,10 +53,9 @@ def aware_in(zone: zoneinfo.ZoneInfo, day: dt.date, time: dt.time) -> dt.datetim
 
 
 class MoveForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    # Not a SaneDateField: the move has its own, narrower range (today to five years ahead).
+    date = forms.DateField(widget=IsoDateInput())
+    time = forms.TimeField(label="Start time", widget=IsoTimeInput())
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=MIN_MINUTES, max_value=MAX_MINUTES
     )

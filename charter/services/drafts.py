@@ -164,6 +164,15 @@ class DraftConflict(ValidationError):
         )
 
 
+# A hidden field of the editor came back unreadable (edited by hand, or a broken page): the
+# person keeps their text and is told, rather than getting the form back without a word.
+DRAFT_REVISION_UNREADABLE = (
+    "Nothing was saved: the page could not tell which version of the draft you started from. "
+    "Your text is still in the form; check it against the charter as it is now, then save again "
+    "to replace the draft with it."
+)
+
+
 def _clean_objectives(rows: list[dict]) -> list[dict]:
     cleaned = []
     for row in rows:
