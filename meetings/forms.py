@@ -135,7 +135,12 @@ class SeriesForm(forms.Form):
             "duration_minutes": series.duration_minutes,
             "repeat": recurrence.repeat,
             "interval": recurrence.interval,
-            "weekdays": [str(d) for d in recurrence.weekdays],
+            # A weekly rule naming no day meets on the first meeting's: show that day ticked.
+            "weekdays": [
+                str(d)
+                for d in recurrence.weekdays
+                or ((series.start_date.weekday(),) if recurrence.repeat == Repeat.WEEKLY else ())
+            ],
             "nth": str(recurrence.nth),
             "month_weekday": str(
                 recurrence.weekday
