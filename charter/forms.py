@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.forms import formset_factory
 
-from cop_platform.forms import SaneDateField, too_long_message
+from cop_platform.forms import SaneDateField, Textarea, too_long_message
 
 TEXTAREA = {"rows": 6}
 # A section of the charter is read in one sitting: as long as the longest post, no longer.
@@ -18,21 +18,21 @@ class DraftForm(forms.Form):
         required=False,
         max_length=SECTION_MAX,
         error_messages=too_long_message(SECTION_MAX),
-        widget=forms.Textarea(attrs=TEXTAREA),
+        widget=Textarea(attrs=TEXTAREA),
         help_text="Why the community exists and the capability it should build. Markdown.",
     )
     vision = forms.CharField(
         required=False,
         max_length=SECTION_MAX,
         error_messages=too_long_message(SECTION_MAX),
-        widget=forms.Textarea(attrs=TEXTAREA),
+        widget=Textarea(attrs=TEXTAREA),
         help_text="What the community hopes to become, as co-created in the vision rounds. Markdown.",
     )
     strategy = forms.CharField(
         required=False,
         max_length=SECTION_MAX,
         error_messages=too_long_message(SECTION_MAX),
-        widget=forms.Textarea(attrs=TEXTAREA),
+        widget=Textarea(attrs=TEXTAREA),
         help_text="How the community will get there. Markdown.",
     )
     pitch = forms.CharField(
@@ -40,7 +40,7 @@ class DraftForm(forms.Form):
         required=False,
         max_length=1000,
         error_messages=too_long_message(1000),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="A short pitch for people deciding whether to join; shown on the community page.",
     )
     revisit_by = SaneDateField(
@@ -137,7 +137,7 @@ class SubmitForm(forms.Form):
         label="What changed (optional)",
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="A line for the sponsor about what this version changes.",
     )
 
@@ -151,7 +151,7 @@ class ReviewForm(forms.Form):
         label="Comment",
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Textarea(attrs={"rows": 4}),
         help_text="Optional when you approve; required when you request changes.",
     )
 

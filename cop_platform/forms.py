@@ -82,6 +82,19 @@ class SaneDateField(forms.DateField):
 
 def too_long_message(limit: int) -> dict:
     """`error_messages` for a text field's length limit, worded for the person typing."""
-    return {
-        "max_length": f"Keep this to {limit:,} characters or fewer; it has %(show_value)d now."
-    }
+    return {"max_length": f"Keep this to {limit:,} characters or fewer; it has %(show_value)d now."}
+
+
+class Textarea(forms.Textarea):
+    """A textarea whose line breaks are stored as `\\n`.
+
+    Browsers send a textarea's line breaks as CRLF (HTML's form encoding), while
+    everything the platform writes itself uses LF; without this, opening a text
+    and saving it untouched would change every line of it.
+    """
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        if isinstance(value, str):
+            return value.replace("\r\n", "\n").replace("\r", "\n")
+        return value

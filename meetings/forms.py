@@ -11,7 +11,7 @@ import datetime as dt
 from django import forms
 
 from accounts.models import time_zone_choices
-from cop_platform.forms import IsoTimeInput, SaneDateField
+from cop_platform.forms import IsoTimeInput, SaneDateField, Textarea
 
 from .models import MeetingSeries
 from .services import schedule
@@ -43,7 +43,7 @@ class SeriesForm(forms.Form):
     description = forms.CharField(
         required=False,
         max_length=DESCRIPTION_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=Textarea(attrs={"rows": 5}),
         help_text=f"What happens at the meeting and who it is for. {MARKDOWN_HELP}",
     )
     room = forms.CharField(

@@ -121,7 +121,8 @@ def _content(snap: dict) -> dict:
     return {
         **snap,
         "objectives": [
-            (o.get("title", ""), o.get("indicator", ""), o.get("target_date"))
+            # A date from the form and an ISO string from a snapshot name the same day.
+            (o.get("title", ""), o.get("indicator", ""), _date(o.get("target_date")))
             for o in snap["objectives"]
         ],
     }
