@@ -11,7 +11,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.urls import reverse
 
 from charter.models import Charter, Objective
@@ -23,6 +22,7 @@ from meetings.services.rsvp import rsvp_set
 from meetings.services.series import reminder_settings_update, series_create
 from tests.charter.drafts_support import fresh_charter
 from tests.charter.factories import ObjectiveFactory
+from tests.dbstate import changed_tables, database_state
 from tests.factories import UnitFactory
 from tests.htmlforms import form_in
 
@@ -37,39 +37,6 @@ LINES = "First line.\n\n- a point\n- another"
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def database_state() -> dict:
-    """Every row of every table but sessions (which hold the flash message), in a comparable form."""
-    state = {}
-    for model in apps.get_models(include_auto_created=True):
-        if model._meta.label == "sessions.Session":
-            continue
-        state[model._meta.label] = list(model.objects.order_by("pk").values())
-    return state
-
-
-def changed_tables(before: dict, after: dict) -> dict:
-    """Per table, the rows added or removed and the fields that changed, for a readable failure."""
-    changes = {}
-    for label in before:
-        old = {row["id"] if "id" in row else repr(row): row for row in before[label]}
-        new = {row["id"] if "id" in row else repr(row): row for row in after[label]}
-        diff = {}
-        for key in old.keys() | new.keys():
-            if key not in new:
-                diff[key] = "removed"
-            elif key not in old:
-                diff[key] = "added"
-            else:
-                fields = {
-                    f: (old[key][f], new[key][f]) for f in old[key] if old[key][f] != new[key][f]
-                }
-                if fields:
-                    diff[key] = fields
-        if diff:
-            changes[label] = diff
-    return changes
 
 
 def field_errors(response) -> dict:
