@@ -12,6 +12,7 @@ from cop_platform.forms import (
     IsoDateTimeInput,
     IsoTimeInput,
     SaneDateField,
+    Textarea,
     too_long_message,
 )
 
@@ -94,3 +95,13 @@ def test_a_text_too_long_says_the_limit_and_its_length():
 
     assert not form.is_valid()
     assert form.errors["note"] == ["Keep this to 5 characters or fewer; it has 8 now."]
+
+
+def test_a_textareas_line_breaks_from_the_browser_are_stored_as_newlines():
+    class Note(forms.Form):
+        text = forms.CharField(widget=Textarea())
+
+    form = Note({"text": "one\r\ntwo\rthree\nfour"})
+
+    assert form.is_valid()
+    assert form.cleaned_data["text"] == "one\ntwo\nthree\nfour"

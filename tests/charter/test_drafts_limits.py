@@ -1,4 +1,5 @@
-"""The draft editor keeps dates, refuses what is too long or too far off, and explains a broken page."""
+"""The draft editor keeps dates, refuses what is too long or too far off, and explains a broken page;
+value stories keep to the length of a post."""
 
 import datetime as dt
 
@@ -6,6 +7,8 @@ import pytest
 from django.urls import reverse
 
 from charter.forms import SECTION_MAX
+from charter.forms_vision import STORY_TEXT_MAX
+from charter.models import ValueStory
 from tests.charter.drafts_support import fresh_charter
 from tests.charter.factories import ObjectiveFactory
 from tests.charter.test_drafts_views import draft_post
@@ -141,3 +144,23 @@ def test_after_a_tampered_revision_saving_again_goes_through(client, community, 
     assert response.status_code == 302
     charter.refresh_from_db()
     assert charter.vision == "Weekly."
+
+
+def test_a_value_story_longer_than_a_post_is_refused_kept_and_not_recorded(client, member):
+    client.force_login(member)
+    long_text = "w" * (STORY_TEXT_MAX + 1)
+
+    response = client.post(
+        reverse("charter:story_new", args=["kubernetes"]),
+        {
+            "title": "Runbook saved the night",
+            "what_happened": long_text,
+            "who_benefited": "On-call, Radiology IT",
+            "cell": "short:organisation",
+        },
+    )
+
+    assert response.status_code in (200, 400)
+    assert "Keep this to 20,000 characters or fewer; it has 20001 now." in response.text
+    assert long_text in response.text, "what was typed stays in the form"
+    assert not ValueStory.objects.exists()
