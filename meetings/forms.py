@@ -82,8 +82,6 @@ class SeriesForm(forms.Form):
         choices=WEEKDAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        # Nothing is ticked for the person: a box ticked for them (the first meeting's weekday)
-        # stayed ticked when they chose another day, and the series met on both.
         help_text="Tick the days you meet. Leave them all empty to meet on the weekday of the "
         "first meeting.",
     )

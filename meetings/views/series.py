@@ -117,6 +117,8 @@ def series_create(request: HttpRequest, slug: str) -> HttpResponse:
             "time_zone": request.user.timezone or "UTC",
             "start_date": start_date,
             "start_time": start_time,
+            # No weekday is ticked for the person: one ticked for them (the default start's) stayed
+            # ticked when they chose another day, and the series met on both.
             "nth": str(min((start_date.day - 1) // 7 + 1, 4)),
             "month_weekday": str(start_date.weekday()),
         },
