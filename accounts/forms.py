@@ -1,6 +1,8 @@
 from django import forms
 from django.urls import reverse
 
+from cop_platform.forms import Textarea
+
 from .models import OrganisationalUnit, User, time_zone_choices
 
 
@@ -21,7 +23,7 @@ class ProfileForm(forms.ModelForm):
         ]
         labels = {"display_name": "Name shown to others", "handle": "Handle for @mentions"}
         widgets = {
-            "bio": forms.Textarea(attrs={"rows": 4}),
+            "bio": Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -3,7 +3,12 @@ import json
 from django import forms
 from django.forms import formset_factory
 
+from cop_platform.forms import SaneDateField, Textarea, too_long_message
+
 TEXTAREA = {"rows": 6}
+# A section of the charter is read in one sitting: as long as the longest post, no longer.
+SECTION_MAX = 20_000
+OBJECTIVE_TEXT_MAX = 200
 
 
 class DraftForm(forms.Form):
@@ -11,30 +16,36 @@ class DraftForm(forms.Form):
 
     purpose = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs=TEXTAREA),
+        max_length=SECTION_MAX,
+        error_messages=too_long_message(SECTION_MAX),
+        widget=Textarea(attrs=TEXTAREA),
         help_text="Why the community exists and the capability it should build. Markdown.",
     )
     vision = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs=TEXTAREA),
+        max_length=SECTION_MAX,
+        error_messages=too_long_message(SECTION_MAX),
+        widget=Textarea(attrs=TEXTAREA),
         help_text="What the community hopes to become, as co-created in the vision rounds. Markdown.",
     )
     strategy = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs=TEXTAREA),
+        max_length=SECTION_MAX,
+        error_messages=too_long_message(SECTION_MAX),
+        widget=Textarea(attrs=TEXTAREA),
         help_text="How the community will get there. Markdown.",
     )
     pitch = forms.CharField(
         label="Value proposition",
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=too_long_message(1000),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="A short pitch for people deciding whether to join; shown on the community page.",
     )
-    revisit_by = forms.DateField(
+    revisit_by = SaneDateField(
         label="Revisit by",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="When the community should look at its charter again.",
     )
     # What the editor started from: the revision number, and the sections as they were, so a
@@ -75,13 +86,18 @@ class DraftForm(forms.Form):
 
 class ObjectiveForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    title = forms.CharField(max_length=200, required=False)
+    title = forms.CharField(
+        max_length=OBJECTIVE_TEXT_MAX,
+        required=False,
+        error_messages=too_long_message(OBJECTIVE_TEXT_MAX),
+    )
     indicator = forms.CharField(
-        max_length=200, required=False, help_text="How you will know it is met."
+        max_length=OBJECTIVE_TEXT_MAX,
+        required=False,
+        error_messages=too_long_message(OBJECTIVE_TEXT_MAX),
+        help_text="How you will know it is met.",
     )
-    target_date = forms.DateField(
-        label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    target_date = SaneDateField(label="Target date", required=False)
 
     def clean(self):
         data = super().clean()
@@ -121,7 +137,7 @@ class SubmitForm(forms.Form):
         label="What changed (optional)",
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="A line for the sponsor about what this version changes.",
     )
 
@@ -135,7 +151,7 @@ class ReviewForm(forms.Form):
         label="Comment",
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Textarea(attrs={"rows": 4}),
         help_text="Optional when you approve; required when you request changes.",
     )
 

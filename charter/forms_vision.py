@@ -3,10 +3,15 @@
 from django import forms
 from django.utils.html import format_html
 
+from cop_platform.forms import Textarea, too_long_message
+
 from .models import Beneficiary, Horizon, Objective, Prompt
 from .services.stories import MAX_MINUTES_SAVED
 from .services.vision import MAX_CONTRIBUTION_LENGTH
 from .value import CELL_EXPLANATIONS
+
+# As long as a post may be.
+STORY_TEXT_MAX = 20_000
 
 
 class OpenRoundForm(forms.Form):
@@ -17,7 +22,7 @@ class OpenRoundForm(forms.Form):
     introduction = forms.CharField(
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Textarea(attrs={"rows": 4}),
         help_text="Optional (Markdown): why now, and what happens with the ideas.",
     )
 
@@ -27,7 +32,7 @@ class ContributionForm(forms.Form):
     text = forms.CharField(
         label="Your idea",
         max_length=MAX_CONTRIBUTION_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text=f"A few sentences, at most {MAX_CONTRIBUTION_LENGTH} characters.",
     )
 
@@ -36,7 +41,7 @@ class CloseRoundForm(forms.Form):
     summary = forms.CharField(
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="Optional: what the round led to, for the record.",
     )
 
@@ -60,7 +65,9 @@ class ValueStoryForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="One line, like a headline.")
     what_happened = forms.CharField(
         label="What happened",
-        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=STORY_TEXT_MAX,
+        error_messages=too_long_message(STORY_TEXT_MAX),
+        widget=Textarea(attrs={"rows": 6}),
         help_text="Markdown. The situation, what the community did, and the outcome.",
     )
     who_benefited = forms.CharField(

@@ -1,6 +1,8 @@
 from django import forms
 from taggit.forms import TagField
 
+from cop_platform.forms import Textarea
+
 from .models import Community, JoinPolicy, Role, Visibility
 
 
@@ -38,7 +40,7 @@ class CommunityForm(forms.ModelForm):
             "escalation_hours",
         ]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 6}),
+            "description": Textarea(attrs={"rows": 6}),
             "visibility": forms.RadioSelect,
             "join_policy": forms.RadioSelect,
         }
@@ -87,7 +89,7 @@ class JoinRequestForm(forms.Form):
     message = forms.CharField(
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Textarea(attrs={"rows": 4}),
         label="Message to the moderators",
         help_text="Optional: what you work on and what you hope to learn or share.",
     )
@@ -96,7 +98,7 @@ class JoinRequestForm(forms.Form):
 class DeclineForm(forms.Form):
     reason = forms.CharField(
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         label="Reason",
         help_text="The person sees this, so be kind and say what they could do instead.",
     )
@@ -105,7 +107,7 @@ class DeclineForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address")
     message = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Personal message"
+        required=False, max_length=2000, widget=Textarea(attrs={"rows": 3}), label="Personal message"
     )
 
 

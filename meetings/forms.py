@@ -11,6 +11,7 @@ import datetime as dt
 from django import forms
 
 from accounts.models import time_zone_choices
+from cop_platform.forms import IsoTimeInput, SaneDateField, Textarea
 
 from .models import MeetingSeries
 from .services import schedule
@@ -42,7 +43,7 @@ class SeriesForm(forms.Form):
     description = forms.CharField(
         required=False,
         max_length=DESCRIPTION_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=Textarea(attrs={"rows": 5}),
         help_text=f"What happens at the meeting and who it is for. {MARKDOWN_HELP}",
     )
     room = forms.CharField(
@@ -60,13 +61,8 @@ class SeriesForm(forms.Form):
         label="Time zone",
         help_text="The meeting keeps its local time in this zone when clocks change.",
     )
-    start_date = forms.DateField(
-        label="Date of the first meeting",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    start_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    start_date = SaneDateField(label="Date of the first meeting")
+    start_time = forms.TimeField(label="Start time", widget=IsoTimeInput())
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=DURATION_MIN, max_value=DURATION_MAX, initial=60
     )
@@ -86,7 +82,8 @@ class SeriesForm(forms.Form):
         choices=WEEKDAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty to meet on the weekday of the first meeting.",
+        help_text="Tick the days you meet. Leave them all empty to meet on the weekday of the "
+        "first meeting.",
     )
     nth = forms.ChoiceField(label="On the (monthly)", choices=NTH_CHOICES, required=False)
     month_weekday = forms.ChoiceField(
@@ -95,11 +92,7 @@ class SeriesForm(forms.Form):
     ends = forms.ChoiceField(
         label="Ends", choices=Ends.choices, initial=Ends.NEVER, widget=forms.RadioSelect
     )
-    until = forms.DateField(
-        label="Date of the last meeting",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    until = SaneDateField(label="Date of the last meeting", required=False)
     count = forms.IntegerField(
         label="Number of meetings", required=False, min_value=1, max_value=schedule.MAX_COUNT
     )
@@ -140,7 +133,12 @@ class SeriesForm(forms.Form):
             "duration_minutes": series.duration_minutes,
             "repeat": recurrence.repeat,
             "interval": recurrence.interval,
-            "weekdays": [str(d) for d in recurrence.weekdays],
+            # A weekly rule naming no day meets on the first meeting's: show that day ticked.
+            "weekdays": [
+                str(d)
+                for d in recurrence.weekdays
+                or ((series.start_date.weekday(),) if recurrence.repeat == Repeat.WEEKLY else ())
+            ],
             "nth": str(recurrence.nth),
             "month_weekday": str(
                 recurrence.weekday

@@ -12,6 +12,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
+from cop_platform.forms import IsoDateInput, IsoTimeInput, Textarea
 from discussions.models import HelpRequest
 
 from .models import Occurrence, RsvpResponse
@@ -52,10 +53,9 @@ def aware_in(zone: zoneinfo.ZoneInfo, day: dt.date, time: dt.time) -> dt.datetim
 
 
 class MoveForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    # Not a SaneDateField: the move has its own, narrower range (today to five years ahead).
+    date = forms.DateField(widget=IsoDateInput())
+    time = forms.TimeField(label="Start time", widget=IsoTimeInput())
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=MIN_MINUTES, max_value=MAX_MINUTES
     )
@@ -66,7 +66,7 @@ class MoveForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         help_text="Optional; sent to everyone who answered going or maybe.",
     )
 
@@ -122,7 +122,7 @@ class MoveForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="Sent to everyone who answered going or maybe, and shown on the meeting's page.",
     )
 
@@ -131,7 +131,7 @@ class AgendaForm(forms.Form):
     agenda = forms.CharField(
         max_length=AGENDA_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 12}),
+        widget=Textarea(attrs={"rows": 12}),
         help_text=MARKDOWN_HELP,
     )
 
@@ -145,7 +145,7 @@ class NotesForm(forms.Form):
         label="Notes and minutes",
         max_length=NOTES_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 14}),
+        widget=Textarea(attrs={"rows": 14}),
         help_text=MARKDOWN_HELP,
     )
     threads = forms.ModelMultipleChoiceField(

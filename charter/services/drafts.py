@@ -121,7 +121,8 @@ def _content(snap: dict) -> dict:
     return {
         **snap,
         "objectives": [
-            (o.get("title", ""), o.get("indicator", ""), o.get("target_date"))
+            # A date from the form and an ISO string from a snapshot name the same day.
+            (o.get("title", ""), o.get("indicator", ""), _date(o.get("target_date")))
             for o in snap["objectives"]
         ],
     }
@@ -162,6 +163,15 @@ class DraftConflict(ValidationError):
             "your text is still in the form. Check it, then save again to replace theirs.",
             code="draft_conflict",
         )
+
+
+# A hidden field of the editor came back unreadable (edited by hand, or a broken page): the
+# person keeps their text and is told, rather than getting the form back without a word.
+DRAFT_REVISION_UNREADABLE = (
+    "Nothing was saved: the page could not tell which version of the draft you started from. "
+    "Your text is still in the form; check it against the charter as it is now, then save again "
+    "to replace the draft with it."
+)
 
 
 def _clean_objectives(rows: list[dict]) -> list[dict]:

@@ -88,6 +88,20 @@ def _objective_initial(charter) -> list[dict]:
     ]
 
 
+def _restarted_from(charter: Charter, form: DraftForm, flags: dict, error) -> DraftForm:
+    """The editor's form as they sent it, now based on the draft as it is, with `error` on top.
+
+    The editor keeps their text; saving again (now knowingly) replaces what is stored.
+    """
+    data = form.data.copy()
+    data["draft_revision"] = str(charter.draft_revision)
+    data["base"] = json.dumps(services.snapshot(charter, None if charter.pk else []))
+    restarted = DraftForm(data, **flags)
+    restarted.is_valid()
+    restarted.add_error(None, error)
+    return restarted
+
+
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_access_or_404(request, slug)
@@ -102,6 +116,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     flags = {"can_edit_purpose": ca.can_edit_purpose, "can_edit_draft": ca.can_edit_draft}
     base = services.snapshot(charter, None if charter.pk else [])
     conflict = None
+    revision_lost = False
     if request.method == "POST":
         form = DraftForm(request.POST, **flags)
         formset = ObjectiveFormSet(request.POST, prefix="objectives") if ca.can_edit_draft else None
@@ -117,25 +132,22 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                     expected_revision=form.cleaned_data["draft_revision"],
                 )
             except services.DraftConflict as error:
-                form.add_error(None, error)
                 current = error.current
                 conflict = [
                     d
                     for d in section_diffs(form.cleaned_data["base"], services.snapshot(current))
                     if d.changed
                 ]
-                # The editor keeps their text; saving again (now knowingly) replaces the other person's.
-                data = form.data.copy()
-                data["draft_revision"] = str(current.draft_revision)
-                data["base"] = json.dumps(services.snapshot(current))
-                form = DraftForm(data, **flags)
-                form.is_valid()
-                form.add_error(None, error)
+                form = _restarted_from(current, form, flags, error)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, "Draft saved.")
                 return redirect("charter:detail", slug=slug)
+        elif "draft_revision" in form.errors:
+            # Nothing says what the editor started from, so nothing to diff against: say so.
+            revision_lost = True
+            form = _restarted_from(charter, form, flags, services.DRAFT_REVISION_UNREADABLE)
     else:
         form = DraftForm(
             initial={**base, "draft_revision": charter.draft_revision, "base": json.dumps(base)},
@@ -157,7 +169,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
             conflict=conflict,
             in_review=charter.state == CharterState.IN_REVIEW,
         ),
-        status=409 if conflict else 200,
+        status=409 if conflict or revision_lost else 200,
     )
 
 

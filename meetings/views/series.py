@@ -26,6 +26,7 @@ from ..forms import ReminderSettingsForm, SeriesForm, default_start
 from ..models import MeetingSeries
 from ..permissions import MeetingAccess, can_manage_meetings, can_read_meetings, can_set_reminders
 from ..services import series as services
+from ..services.schedule import describe
 
 SERIES_UPCOMING = 10
 
@@ -116,7 +117,8 @@ def series_create(request: HttpRequest, slug: str) -> HttpResponse:
             "time_zone": request.user.timezone or "UTC",
             "start_date": start_date,
             "start_time": start_time,
-            "weekdays": [str(start_date.weekday())],
+            # No weekday is ticked for the person: one ticked for them (the default start's) stayed
+            # ticked when they chose another day, and the series met on both.
             "nth": str(min((start_date.day - 1) // 7 + 1, 4)),
             "month_weekday": str(start_date.weekday()),
         },
@@ -129,7 +131,12 @@ def series_create(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"“{series.title}” is scheduled. Members can now answer.")
+            # Say the days back, so a rule other than the one meant is seen at once.
+            when = describe(series.rrule, start_date=series.start_date)
+            when = when[:1].lower() + when[1:]
+            messages.success(
+                request, f"“{series.title}” is scheduled: {when}. Members can now answer."
+            )
             return redirect(series)
     return render(
         request, "meetings/series_form.html", _form_context(access, form=form, series=None)
