@@ -30,7 +30,10 @@ def test_many_people_endorsing_one_idea_at_once_are_each_counted(community, idea
         MembershipFactory(community=community, user=person)
 
     outcomes = at_once(
-        *[lambda p=p: services.contribution_endorse(contribution=fresh(idea), user=p) for p in crowd]
+        *[
+            lambda p=p: services.contribution_endorse(contribution=fresh(idea), user=p)
+            for p in crowd
+        ]
     )
 
     assert errors(outcomes) == []
@@ -40,7 +43,8 @@ def test_many_people_endorsing_one_idea_at_once_are_each_counted(community, idea
 
 def test_a_double_click_on_endorse_keeps_the_count_equal_to_the_endorsements(idea, member):
     outcomes = at_once(
-        *[lambda: services.contribution_toggle_endorsement(contribution=fresh(idea), user=member)] * 2
+        *[lambda: services.contribution_toggle_endorsement(contribution=fresh(idea), user=member)]
+        * 2
     )
 
     assert errors(outcomes) == []

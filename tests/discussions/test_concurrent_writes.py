@@ -85,10 +85,7 @@ def test_one_person_flagging_a_post_twice_at_once_makes_one_open_flag(community,
     reply = ReplyFactory(help_request=HelpRequestFactory(community=community))
 
     outcomes = at_once(
-        *[
-            lambda: moderation.flag_create(post=fresh_reply(reply.pk), by=member, reason="Spam")
-        ]
-        * 2
+        *[lambda: moderation.flag_create(post=fresh_reply(reply.pk), by=member, reason="Spam")] * 2
     )
 
     refusals = errors(outcomes)
@@ -153,7 +150,9 @@ def test_reply_count_stays_the_number_of_visible_replies_when_replies_and_remova
             for w in writers
         ],
         *[
-            lambda r=r: moderation.post_remove(post=fresh_reply(r.pk), by=moderator, reason="Off topic")
+            lambda r=r: moderation.post_remove(
+                post=fresh_reply(r.pk), by=moderator, reason="Off topic"
+            )
             for r in doomed
         ],
     )
@@ -182,7 +181,9 @@ def test_editing_a_reply_while_others_answer_it_neither_deadlocks_nor_loses_a_re
             for w in writers
         ],
         *[
-            lambda n=n: posting.reply_edit(reply=fresh_reply(answered.pk), by=member, body=f"Edit {n}")
+            lambda n=n: posting.reply_edit(
+                reply=fresh_reply(answered.pk), by=member, body=f"Edit {n}"
+            )
             for n in range(4)
         ],
     )
@@ -217,7 +218,10 @@ def test_one_reply_form_sent_twice_at_once_makes_one_reply(community, member):
 
     def send():
         return posting.reply_create(
-            help_request=fresh_request(help_request.pk), by=member, body="Try a PDB.", submission_key=key
+            help_request=fresh_request(help_request.pk),
+            by=member,
+            body="Try a PDB.",
+            submission_key=key,
         ).pk
 
     outcomes = at_once(send, send, send)
@@ -235,7 +239,9 @@ def test_one_reply_form_sent_twice_at_once_makes_one_reply(community, member):
 def test_two_editors_saving_from_the_same_version_at_once_save_one_and_refuse_the_other(
     community, member, moderator
 ):
-    help_request = HelpRequestFactory(community=community, author=member, title="Old", body="Old body")
+    help_request = HelpRequestFactory(
+        community=community, author=member, title="Old", body="Old body"
+    )
 
     def edit(by, body):
         return lambda: posting.help_request_edit(
