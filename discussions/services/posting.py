@@ -188,8 +188,9 @@ class EditConflict(ValidationError):
     def __init__(self, current, *, what: str):
         self.current = current
         super().__init__(
-            f"Someone else changed this {what} while you were editing it. Its current text is shown "
-            "below; your text is still in the form. Check both, then save again to replace it.",
+            f"Someone else changed this {what} while you were editing it. Its current version is "
+            "shown on this page; your text is still in the form. Check both, then save again to "
+            "replace it.",
             code="edit_conflict",
         )
 

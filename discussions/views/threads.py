@@ -430,6 +430,7 @@ def _conflict(current, *, body: str, title: str | None = None) -> dict:
     """What the editor needs after a refused save: the post as it is now, and how theirs differs."""
     return {
         "title": getattr(current, "title", None),
+        "tags": ", ".join(sorted(current.tags.names())) if isinstance(current, HelpRequest) else "",
         "title_differs": title is not None and title.strip() != current.title,
         "body_html": mark_safe(current.body_html),  # noqa: S308 - sanitised when it was written
         "diff": word_diff(current.body, body.strip()),

@@ -294,6 +294,7 @@ def test_a_tag_only_edit_meanwhile_is_a_change_too(client, member, moderator, re
     )
 
     assert response.status_code == 409
+    assert b"<strong>Current tags:</strong> helm" in response.content
     request_.refresh_from_db()
     assert request_.title == "Pods stuck in Pending"
     assert list(request_.tags.names()) == ["helm"]
