@@ -316,7 +316,8 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             _form_errors(form, error)
             status = 400
         else:
-            url = _permalink(help_request, new)
+            # `new` may be the reply this form already made (sent twice): its own thread's address.
+            url = _permalink(new.help_request, new)
             messages.success(request, "Your reply is posted.")
             if request.htmx:
                 response = HttpResponse(status=204)

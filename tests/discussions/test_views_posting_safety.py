@@ -337,3 +337,18 @@ def test_an_edit_form_sent_back_unchanged_changes_nothing(client, core, request_
     assert client.post(page, form).status_code == 302
     assert type(target).objects.filter(pk=target.pk).values().get() == before
     assert not Revision.objects.exists()
+
+
+def test_a_token_reused_on_another_thread_posts_nothing_and_lands_on_the_first_reply(
+    client, community, member, core, request_
+):
+    other = posting.help_request_create(community=community, by=member, title="Other", body="B")
+    key = "0b7c8d1e-2b9c-4b8e-9d4e-0e4a8f7c2a11"
+    client.force_login(core)
+    client.post(url("reply", request_), {"body": "Here.", "submission_key": key})
+
+    response = client.post(url("reply", other), {"body": "There.", "submission_key": key})
+
+    first = Reply.objects.get(help_request=request_)
+    assert response["Location"] == url("reply_permalink", request_, first)
+    assert not Reply.objects.filter(help_request=other).exists()
