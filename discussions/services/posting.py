@@ -176,10 +176,14 @@ def _lock_reply(reply: Reply, *, fields) -> None:
 
 
 def _submitted(model, *, by, submission_key):
-    """The post `by` already made from the form carrying `submission_key`, if any."""
+    """The post `by` already made from the form carrying `submission_key`, if any, marked
+    `resubmitted` so the view does not announce it as new."""
     if submission_key is None:
         return None
-    return model.objects.filter(author=by, submission_key=submission_key).first()
+    earlier = model.objects.filter(author=by, submission_key=submission_key).first()
+    if earlier is not None:
+        earlier.resubmitted = True
+    return earlier
 
 
 class EditConflict(ValidationError):

@@ -147,9 +147,11 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(
-                request, "Your request is posted. People with matching expertise have been told."
-            )
+            if not getattr(help_request, "resubmitted", False):  # a second send says nothing new
+                messages.success(
+                    request,
+                    "Your request is posted. People with matching expertise have been told.",
+                )
             return redirect(help_request)
     response = render(
         request,
@@ -318,7 +320,8 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             # `new` may be the reply this form already made (sent twice): its own thread's address.
             url = _permalink(new.help_request, new)
-            messages.success(request, "Your reply is posted.")
+            if not getattr(new, "resubmitted", False):
+                messages.success(request, "Your reply is posted.")
             if request.htmx:
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = url
