@@ -155,7 +155,7 @@ def _follow(help_request: HelpRequest, user) -> None:
 
 
 # Re-read under the lock: what the view loaded may be stale by the time the lock is granted.
-THREAD_STATE = ["is_removed", "is_locked", "status", "accepted_reply", "first_reply_at"]
+THREAD_STATE = ["is_removed", "is_locked", "status", "accepted_reply_id", "first_reply_at"]
 
 
 def _lock_thread(help_request: HelpRequest, *, fields=THREAD_STATE) -> None:
@@ -165,14 +165,20 @@ def _lock_thread(help_request: HelpRequest, *, fields=THREAD_STATE) -> None:
     (`ReplyManager._lock_thread`) take the same lock, so a reply, an edit, an
     acceptance and a removal of one thread happen one after the other.
     """
-    HelpRequest.objects.select_for_update().filter(pk=help_request.pk).values_list("pk").get()
-    help_request.refresh_from_db(fields=list(fields))
+    _lock_and_read(HelpRequest, help_request, fields)
 
 
 def _lock_reply(reply: Reply, *, fields) -> None:
     """Lock a reply's row (its thread is locked first, by the caller) and refresh `fields`."""
-    Reply.objects.select_for_update().filter(pk=reply.pk).values_list("pk").get()
-    reply.refresh_from_db(fields=list(fields))
+    _lock_and_read(Reply, reply, fields)
+
+
+def _lock_and_read(model, instance, fields) -> None:
+    # One query: SELECT ... FOR UPDATE of just these columns. Setting a foreign key's `_id`
+    # drops a cached related object that no longer matches.
+    row = model.objects.select_for_update().filter(pk=instance.pk).values(*fields).get()
+    for field, value in row.items():
+        setattr(instance, field, value)
 
 
 def _submitted(model, *, by, submission_key):
