@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.urls import reverse
 from taggit.forms import TagField
@@ -24,7 +26,47 @@ def _writing_area(field: forms.Field, *, slug: str, preview_id: str, rows: int) 
     )
 
 
-class HelpRequestForm(forms.Form):
+class _SubmittedOnce(forms.Form):
+    """A one-time token rendered fresh with each new form and sent back with it.
+
+    The posting services make one post per token, so a double click, a resent
+    form or a retried request returns the first post instead of a copy. A
+    missing or unreadable token is ignored (the post is then simply made).
+    """
+
+    submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", str(uuid.uuid4()))
+
+    def clean_submission_key(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data.get("submission_key") or "")
+        except ValueError:
+            return None
+
+
+class _EditedFrom(forms.Form):
+    """The version of the post the editor started from, so a later save cannot overwrite unseen edits."""
+
+    base_version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors.pop("base_version", None):
+            # A hidden field's error would show nowhere: say it where the person reads.
+            self.add_error(
+                None,
+                "We could not tell which version of the post you started from, so nothing was "
+                "saved. Your text is kept: reload the page in another tab to see the current "
+                "version, then save again.",
+            )
+        return cleaned
+
+
+class HelpRequestForm(_SubmittedOnce):
     title = forms.CharField(
         max_length=TITLE_MAX,
         help_text="One sentence: what are you trying to do, and what goes wrong?",
@@ -63,7 +105,13 @@ class HelpRequestForm(forms.Form):
         return tags
 
 
-class ReplyForm(forms.Form):
+class HelpRequestEditForm(_EditedFrom, HelpRequestForm):
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, community=community, with_similar=False, **kwargs)
+        del self.fields["submission_key"]  # an edit makes no new post
+
+
+class ReplyForm(_SubmittedOnce):
     body = forms.CharField(
         label="Your reply", max_length=BODY_MAX, widget=forms.Textarea, help_text=BODY_HELP
     )
@@ -77,7 +125,7 @@ class ReplyForm(forms.Form):
         )
 
 
-class ReplyEditForm(forms.Form):
+class ReplyEditForm(_EditedFrom):
     body = forms.CharField(
         label="Reply", max_length=BODY_MAX, widget=forms.Textarea, help_text=BODY_HELP
     )

@@ -85,11 +85,20 @@ class HelpRequest(models.Model):
     first_reply_at = models.DateTimeField(null=True, blank=True)
     # Title (A), body (B) and replies (C), kept by the services; indexed (GIN) on PostgreSQL only.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The ask form's one-time token: submitting one form twice returns the first request.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+    # Bumped by every edit; an edit form started from an older version is refused, not applied.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = HelpRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_key"], name="help_request_submitted_once"
+            ),
+        ]
         indexes = [
             models.Index(fields=["community", "-last_activity_at"]),
             models.Index(fields=["community", "status", "created_at"]),
@@ -254,6 +263,9 @@ class Reply(models.Model):
     numchild = models.PositiveIntegerField(default=0)
     # Replies below this one, at any depth, removed ones included; kept by `ReplyManager`.
     descendant_count = models.PositiveIntegerField(default=0)
+    # As on HelpRequest: the reply form's one-time token, and the edit version.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ReplyManager()
 
@@ -261,6 +273,7 @@ class Reply(models.Model):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["help_request", "path"], name="reply_path_unique_in_thread"),
+            models.UniqueConstraint(fields=["author", "submission_key"], name="reply_submitted_once"),
         ]
         indexes = [
             # Subtree reads are `path LIKE 'prefix%'` within a thread: a pattern index on PostgreSQL.

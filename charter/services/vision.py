@@ -144,7 +144,16 @@ def contribution_add(*, vision_round: VisionRound, author, prompt: str, text: st
 def _check_endorsable(contribution: Contribution, user) -> None:
     if contribution.author_id is not None and contribution.author_id == user.pk:
         raise ValidationError("You cannot endorse your own idea.", code="own")
-    if not contribution.vision_round.is_open:
+    # The round's row, locked and read fresh: a round closed while the page was open takes no
+    # endorsement, and a close waits for endorsements under way (its UPDATE queues on this lock).
+    closed_at = (
+        VisionRound.objects.select_for_update()
+        .filter(pk=contribution.vision_round_id)
+        .values_list("closed_at", flat=True)
+        .first()
+    )
+    if closed_at is not None:
+        contribution.vision_round.closed_at = closed_at
         raise ValidationError("This vision round is closed; endorsements are final.", code="round_closed")
 
 

@@ -6,6 +6,14 @@ counters of the help request true, stores the rendered body (`body_html`, with
 what a moderator does to someone else's post, and notifies people. Only people
 who may read the community are ever notified. A refusal raises
 `ValidationError` with a message fit to show the person.
+
+Two people (or one person's two clicks) may write the same thread at once. Every
+write that reads the thread's state and then changes it locks the help request's
+row first, always before any reply row, so the writers queue in one order and
+never deadlock: replies, edits, accepting. Posting carries the form's one-time
+`submission_key`, so a form sent twice makes one post; editing carries the
+`version` the editor started from, so a later edit never silently replaces an
+earlier one (`EditConflict`).
 """
 
 from django.contrib.auth import get_user_model
@@ -146,6 +154,62 @@ def _follow(help_request: HelpRequest, user) -> None:
     Follow.objects.get_or_create(help_request=help_request, user=user)
 
 
+# Re-read under the lock: what the view loaded may be stale by the time the lock is granted.
+THREAD_STATE = ["is_removed", "is_locked", "status", "accepted_reply_id", "first_reply_at"]
+
+
+def _lock_thread(help_request: HelpRequest, *, fields=THREAD_STATE) -> None:
+    """Lock the help request's row until the transaction ends and refresh `fields` from it.
+
+    Moderation (`services.moderation._lock_request`) and the reply tree
+    (`ReplyManager._lock_thread`) take the same lock, so a reply, an edit, an
+    acceptance and a removal of one thread happen one after the other.
+    """
+    _lock_and_read(HelpRequest, help_request, fields)
+
+
+def _lock_reply(reply: Reply, *, fields) -> None:
+    """Lock a reply's row (its thread is locked first, by the caller) and refresh `fields`."""
+    _lock_and_read(Reply, reply, fields)
+
+
+def _lock_and_read(model, instance, fields) -> None:
+    # One query: SELECT ... FOR UPDATE of just these columns. Setting a foreign key's `_id`
+    # drops a cached related object that no longer matches.
+    row = model.objects.select_for_update().filter(pk=instance.pk).values(*fields).get()
+    for field, value in row.items():
+        setattr(instance, field, value)
+
+
+def _submitted(model, *, by, submission_key):
+    """The post `by` already made from the form carrying `submission_key`, if any, marked
+    `resubmitted` so the view does not announce it as new."""
+    if submission_key is None:
+        return None
+    earlier = model.objects.filter(author=by, submission_key=submission_key).first()
+    if earlier is not None:
+        earlier.resubmitted = True
+    return earlier
+
+
+class EditConflict(ValidationError):
+    """The post changed since the editor opened it; carries the post as it is now."""
+
+    def __init__(self, current, *, what: str):
+        self.current = current
+        super().__init__(
+            f"Someone else changed this {what} while you were editing it. Its current version is "
+            "shown on this page; your text is still in the form. Check both, then save again to "
+            "replace it.",
+            code="edit_conflict",
+        )
+
+
+def _check_version(post, base_version: int | None, *, what: str) -> None:
+    if base_version is not None and post.version != base_version:
+        raise EditConflict(post, what=what)
+
+
 # Help requests -------------------------------------------------------------
 
 
@@ -172,25 +236,43 @@ def experts_for(help_request: HelpRequest, tags: list[str]):
 
 
 @transaction.atomic
-def help_request_create(*, community: Community, by, title: str, body: str, tags=()) -> HelpRequest:
-    """Ask for help. The asker follows the request; experts and mentioned people are told."""
+def help_request_create(
+    *, community: Community, by, title: str, body: str, tags=(), submission_key=None
+) -> HelpRequest:
+    """Ask for help. The asker follows the request; experts and mentioned people are told.
+
+    The same `submission_key` (the ask form's one-time token) sent again, even at
+    the same moment, returns the request it made instead of a second one.
+    """
     _ensure_can_post(community, by)
+    earlier = _submitted(HelpRequest, by=by, submission_key=submission_key)
+    if earlier is not None:
+        return earlier
     title = _clean_text(title, what="title", max_length=TITLE_MAX)
     body = _clean_text(body, what="description", max_length=BODY_MAX)
     tags = _clean_tags(tags)
     ratelimit.hit(user=by, action="request")
     body_html, mentioned = render_body(body, community)
     now = timezone.now()
-    help_request = HelpRequest.objects.create(
-        community=community,
-        author=by,
-        author_unit_id=by.unit_id,
-        title=title,
-        body=body,
-        body_html=body_html,
-        created_at=now,
-        last_activity_at=now,
-    )
+    try:
+        with transaction.atomic():
+            help_request = HelpRequest.objects.create(
+                community=community,
+                author=by,
+                author_unit_id=by.unit_id,
+                title=title,
+                body=body,
+                body_html=body_html,
+                created_at=now,
+                last_activity_at=now,
+                submission_key=submission_key,
+            )
+    except IntegrityError:
+        # The same form sent twice at once: our insert waited for the other one's commit.
+        earlier = _submitted(HelpRequest, by=by, submission_key=submission_key)
+        if earlier is None:
+            raise
+        return earlier
     if tags:
         help_request.tags.set(tags)
     _follow(help_request, by)
@@ -228,9 +310,16 @@ def _record_edit(*, post, by, community: Community, what: str) -> None:
 
 @transaction.atomic
 def help_request_edit(
-    *, help_request: HelpRequest, by, title: str, body: str, tags=None
+    *, help_request: HelpRequest, by, title: str, body: str, tags=None, base_version=None
 ) -> HelpRequest:
-    """Edit a request, keeping the previous title and text as a revision."""
+    """Edit a request, keeping the previous title and text as a revision.
+
+    `base_version` is the version the editor's form started from: if the request
+    was edited since, `EditConflict` is raised and nothing changes.
+    """
+    _lock_thread(
+        help_request, fields=[*THREAD_STATE, "title", "body", "body_html", "edited_at", "version"]
+    )
     if help_request.is_removed:
         raise ValidationError("A removed request cannot be edited.", code="removed")
     community = help_request.community
@@ -244,6 +333,8 @@ def help_request_edit(
     tags_changed = new_tags is not None and sorted(new_tags) != sorted(help_request.tags.names())
     if title == help_request.title and body == help_request.body and not tags_changed:
         return help_request
+    _check_version(help_request, base_version, what="help request")
+    help_request.version += 1
     if title != help_request.title or body != help_request.body:
         Revision.objects.create(
             help_request=help_request, editor=by, title=help_request.title, body=help_request.body
@@ -252,13 +343,15 @@ def help_request_edit(
         body_html, mentioned = render_body(body, community)
         help_request.title, help_request.body, help_request.body_html = title, body, body_html
         help_request.edited_at = timezone.now()
-        help_request.save(update_fields=["title", "body", "body_html", "edited_at"])
+        help_request.save(update_fields=["title", "body", "body_html", "edited_at", "version"])
         _notify_mentioned(
             [p for p in mentioned if p.pk not in before],
             by=by,
             help_request=help_request,
             url=_thread_url(help_request),
         )
+    else:
+        help_request.save(update_fields=["version"])
     if tags_changed:
         help_request.tags.set(new_tags)
     _record_edit(post=help_request, by=by, community=community, what=f"request {help_request.pk}")
@@ -277,15 +370,28 @@ def _add_reply(*, help_request: HelpRequest, parent: Reply | None, **fields) -> 
 
 
 @transaction.atomic
-def reply_create(*, help_request: HelpRequest, by, body: str, parent: Reply | None = None) -> Reply:
+def reply_create(
+    *,
+    help_request: HelpRequest,
+    by,
+    body: str,
+    parent: Reply | None = None,
+    submission_key=None,
+) -> Reply:
     """Reply to a request, or to a reply (nested; past MAX_REPLY_DEPTH it attaches at that depth).
 
     Keeps the request's counters (replies, first reply by someone else, last
     activity), moves an open request to answered when someone other than the
     asker replies, notifies followers, the author of the replied-to reply and
     mentioned people (one notification each), and makes the replier a follower.
+    The same `submission_key` sent again returns the reply it made.
     """
     community = help_request.community
+    # First the thread's lock: a removal, a lock or the same form sent twice is then seen here.
+    _lock_thread(help_request)
+    earlier = _submitted(Reply, by=by, submission_key=submission_key)
+    if earlier is not None:
+        return earlier
     if help_request.is_removed:
         raise ValidationError("This request was removed and takes no replies.", code="removed")
     _ensure_can_post(community, by)
@@ -294,6 +400,7 @@ def reply_create(*, help_request: HelpRequest, by, body: str, parent: Reply | No
     if parent is not None:
         if parent.help_request_id != help_request.pk:
             raise ValidationError("That reply belongs to another thread.", code="wrong_thread")
+        parent.refresh_from_db(fields=["is_removed", "depth", "path"])
         if parent.is_removed:
             raise ValidationError(
                 "That reply was removed; reply to the request instead.", code="parent_removed"
@@ -307,16 +414,24 @@ def reply_create(*, help_request: HelpRequest, by, body: str, parent: Reply | No
     if parent is not None and parent.depth >= MAX_REPLY_DEPTH:
         # Too deep to indent further: become the replied-to reply's sibling, still answering it.
         tree_parent = Reply.objects.get_parent(parent)
-    reply = _add_reply(
-        help_request=help_request,
-        parent=tree_parent,
-        author=by,
-        author_unit_id=by.unit_id,
-        in_reply_to=parent,
-        body=body,
-        body_html=body_html,
-        created_at=now,
-    )
+    try:
+        reply = _add_reply(
+            help_request=help_request,
+            parent=tree_parent,
+            author=by,
+            author_unit_id=by.unit_id,
+            in_reply_to=parent,
+            body=body,
+            body_html=body_html,
+            created_at=now,
+            submission_key=submission_key,
+        )
+    except IntegrityError:
+        # The same key sent to another thread at once (the lock above covers only this thread).
+        earlier = _submitted(Reply, by=by, submission_key=submission_key)
+        if earlier is None:
+            raise
+        return earlier
 
     HelpRequest.objects.filter(pk=help_request.pk).update(
         reply_count=F("reply_count") + 1, last_activity_at=now
@@ -368,10 +483,18 @@ def reply_create(*, help_request: HelpRequest, by, body: str, parent: Reply | No
 
 
 @transaction.atomic
-def reply_edit(*, reply: Reply, by, body: str) -> Reply:
+def reply_edit(*, reply: Reply, by, body: str, base_version=None) -> Reply:
+    """Edit a reply, keeping the previous text as a revision.
+
+    `base_version` is the version the editor's form started from: if the reply
+    was edited since, `EditConflict` is raised and nothing changes.
+    """
+    help_request = reply.help_request
+    # The thread before the reply, in the order every other writer locks them.
+    _lock_thread(help_request)
+    _lock_reply(reply, fields=["body", "body_html", "edited_at", "is_removed", "version"])
     if reply.is_removed:
         raise ValidationError("A removed reply cannot be edited.", code="removed")
-    help_request = reply.help_request
     community = help_request.community
     if community.is_archived:
         raise ValidationError(
@@ -380,11 +503,13 @@ def reply_edit(*, reply: Reply, by, body: str) -> Reply:
     body = _clean_text(body, what="reply", max_length=BODY_MAX)
     if body == reply.body:
         return reply
+    _check_version(reply, base_version, what="reply")
     Revision.objects.create(reply=reply, editor=by, body=reply.body)
     before = {p.pk for p in mentions.mentionable(reply.body, community)}
     body_html, mentioned = render_body(body, community)
     reply.body, reply.body_html, reply.edited_at = body, body_html, timezone.now()
-    reply.save(update_fields=["body", "body_html", "edited_at"])
+    reply.version += 1
+    reply.save(update_fields=["body", "body_html", "edited_at", "version"])
     _notify_mentioned(
         [p for p in mentioned if p.pk not in before],
         by=by,
@@ -402,6 +527,10 @@ def reply_edit(*, reply: Reply, by, body: str) -> Reply:
 @transaction.atomic
 def answer_accept(*, help_request: HelpRequest, reply: Reply, by) -> HelpRequest:
     """Mark `reply` as the answer: the request is solved and the reply's author is told."""
+    # Under the thread's lock a concurrent removal of the reply, or another acceptance, is seen.
+    _lock_thread(help_request)
+    if reply.help_request_id == help_request.pk:
+        reply.refresh_from_db(fields=["is_removed"])
     if help_request.is_removed:
         raise ValidationError("This request was removed.", code="removed")
     if reply.help_request_id != help_request.pk:
@@ -445,6 +574,7 @@ def answer_accept(*, help_request: HelpRequest, reply: Reply, by) -> HelpRequest
 @transaction.atomic
 def answer_unaccept(*, help_request: HelpRequest, by) -> HelpRequest:
     """Withdraw the accepted answer: back to answered (or open if nobody else has replied)."""
+    _lock_thread(help_request)
     if help_request.accepted_reply_id is None:
         raise ValidationError("This request has no accepted answer.", code="not_accepted")
     if help_request.community.is_archived:

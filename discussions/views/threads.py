@@ -18,16 +18,29 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from charter.diff import word_diff
 from communities.policy import Access, community_access_or_404
 from cop_platform.markdown import render_markdown
 
 from .. import mentions, permissions, selectors
-from ..forms import HelpRequestForm, ReplyEditForm, ReplyForm, RequestFilterForm
+from ..forms import (
+    HelpRequestEditForm,
+    HelpRequestForm,
+    ReplyEditForm,
+    ReplyForm,
+    RequestFilterForm,
+)
 from ..models import HelpRequest, Reply
 from ..ratelimit import RateLimited
 from ..services import posting
 
 TOO_MANY_REQUESTS = 429
+CONFLICT = 409
+PARENT_GONE = (
+    "The reply you were answering is no longer there (it was removed from this thread or never "
+    "was in it), so nothing was posted. Your text is kept below: post it to reply to the request "
+    "itself, or copy it."
+)
 # The latest meetings that had this request on their agenda, shown beside the thread.
 MEETINGS_SHOWN = 5
 
@@ -67,6 +80,13 @@ def _permalink(help_request: HelpRequest, reply: Reply) -> str:
 
 def _form_errors(form, error: ValidationError) -> None:
     form.add_error(None, error)
+
+
+def _retry_after(response: HttpResponse, error: RateLimited | None) -> HttpResponse:
+    """A 429 says when to come back (RFC 9110 Retry-After, in seconds)."""
+    if error is not None:
+        response["Retry-After"] = str(max(1, error.retry_after))
+    return response
 
 
 # The community's list ------------------------------------------------------
@@ -109,6 +129,7 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.community
     form = HelpRequestForm(request.POST or None, community=community)
     status = 200
+    limited = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -118,23 +139,27 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
                 title=data["title"],
                 body=data["body"],
                 tags=data["tags"],
+                submission_key=data["submission_key"],
             )
         except RateLimited as error:
             _form_errors(form, error)
-            status = TOO_MANY_REQUESTS
+            status, limited = TOO_MANY_REQUESTS, error
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(
-                request, "Your request is posted. People with matching expertise have been told."
-            )
+            if not getattr(help_request, "resubmitted", False):  # a second send says nothing new
+                messages.success(
+                    request,
+                    "Your request is posted. People with matching expertise have been told.",
+                )
             return redirect(help_request)
-    return render(
+    response = render(
         request,
         "discussions/ask.html",
         {"access": access, "community": community, "form": form},
         status=status,
     )
+    return _retry_after(response, limited)
 
 
 # The thread ----------------------------------------------------------------
@@ -213,14 +238,16 @@ def reply_permalink(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> 
 # Replying ------------------------------------------------------------------
 
 
-def _reply_page(request, *, access, help_request, form, parent, status=200) -> HttpResponse:
+def _reply_page(
+    request, *, access, help_request, form, parent, status=200, form_id=None
+) -> HttpResponse:
     context = {
         "access": access,
         "community": access.community,
         "help_request": help_request,
         "form": form,
         "parent": parent,
-        "form_id": f"reply-{parent.pk}" if parent else "reply",
+        "form_id": form_id or (f"reply-{parent.pk}" if parent else "reply"),
     }
     if request.htmx:
         return render(request, "discussions/reply.html#reply_form", context, status=status)
@@ -234,12 +261,35 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access.require(permissions.can_reply(access, help_request))
     data = request.POST if request.method == "POST" else request.GET
     parent = None
-    raw_parent = data.get("parent") or None
+    raw_parent = str(data.get("parent") or "")
     if raw_parent:
-        if not (str(raw_parent).isascii() and str(raw_parent).isdigit()):  # "²".isdigit() is True
+        # "²".isdigit() is True, hence isascii().
+        if raw_parent.isascii() and raw_parent.isdigit():
+            parent = Reply.objects.select_related("author").filter(
+                pk=raw_parent, help_request=help_request
+            ).first()
+        if parent is None and request.method != "POST":
             raise Http404("No such reply.")
-        parent = _reply_in(help_request, raw_parent)
+        if parent is not None:
+            parent.help_request = help_request  # the one already loaded, with its community
     form_id = f"reply-{parent.pk}" if parent else "reply"
+    if raw_parent and parent is None:
+        # A tampered or stale hidden `parent`: keep what was typed, say why, post nothing. The
+        # form now answers the request itself, so sending it again posts a top-level reply.
+        unanchored = request.POST.copy()
+        unanchored["parent"] = ""
+        form = ReplyForm(unanchored, community=access.community, form_id="reply-unanchored")
+        form.is_valid()
+        form.add_error(None, PARENT_GONE)
+        return _reply_page(
+            request,
+            access=access,
+            help_request=help_request,
+            form=form,
+            parent=None,
+            form_id="reply-unanchored",
+            status=404,  # the reply it answers is not found; the page still carries the text
+        )
     if request.method != "POST":
         form = ReplyForm(
             initial={"parent": parent.pk if parent else None},
@@ -251,6 +301,7 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
     form = ReplyForm(request.POST, community=access.community, form_id=form_id)
     status = 200
+    limited = None
     if form.is_valid():
         try:
             new = posting.reply_create(
@@ -258,16 +309,19 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 by=request.user,
                 body=form.cleaned_data["body"],
                 parent=parent,
+                submission_key=form.cleaned_data["submission_key"],
             )
         except RateLimited as error:
             _form_errors(form, error)
-            status = TOO_MANY_REQUESTS
+            status, limited = TOO_MANY_REQUESTS, error
         except ValidationError as error:
             _form_errors(form, error)
             status = 400
         else:
-            url = _permalink(help_request, new)
-            messages.success(request, "Your reply is posted.")
+            # `new` may be the reply this form already made (sent twice): its own thread's address.
+            url = _permalink(new.help_request, new)
+            if not getattr(new, "resubmitted", False):
+                messages.success(request, "Your reply is posted.")
             if request.htmx:
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = url
@@ -275,9 +329,10 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect(url)
     else:
         status = 400
-    return _reply_page(
+    response = _reply_page(
         request, access=access, help_request=help_request, form=form, parent=parent, status=status
     )
+    return _retry_after(response, limited)
 
 
 # Editing and revisions -----------------------------------------------------
@@ -291,10 +346,10 @@ def edit_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "title": help_request.title,
         "body": help_request.body,
         "tags": help_request.tags.all(),
+        "base_version": help_request.version,
     }
-    form = HelpRequestForm(
-        request.POST or None, initial=initial, community=access.community, with_similar=False
-    )
+    form = HelpRequestEditForm(request.POST or None, initial=initial, community=access.community)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -304,7 +359,11 @@ def edit_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 title=data["title"],
                 body=data["body"],
                 tags=data["tags"],
+                base_version=data["base_version"],
             )
+        except posting.EditConflict as error:
+            conflict = _conflict(error.current, title=data["title"], body=data["body"])
+            form = _rebased(HelpRequestEditForm, request, error, community=access.community)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -321,7 +380,9 @@ def edit_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "help_request": help_request,
             "form": form,
             "post": None,
+            "conflict": conflict,
         },
+        status=CONFLICT if conflict else 200,
     )
 
 
@@ -331,11 +392,22 @@ def edit_reply(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpR
     post = _reply_in(help_request, reply_pk)
     access.require(permissions.can_edit_post(access, post))
     form = ReplyEditForm(
-        request.POST or None, initial={"body": post.body}, community=access.community
+        request.POST or None,
+        initial={"body": post.body, "base_version": post.version},
+        community=access.community,
     )
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            posting.reply_edit(reply=post, by=request.user, body=form.cleaned_data["body"])
+            posting.reply_edit(
+                reply=post,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                base_version=form.cleaned_data["base_version"],
+            )
+        except posting.EditConflict as error:
+            conflict = _conflict(error.current, body=form.cleaned_data["body"])
+            form = _rebased(ReplyEditForm, request, error, community=access.community)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -352,8 +424,31 @@ def edit_reply(request: HttpRequest, slug: str, pk: int, reply_pk: int) -> HttpR
             "help_request": help_request,
             "form": form,
             "post": post,
+            "conflict": conflict,
         },
+        status=CONFLICT if conflict else 200,
     )
+
+
+def _conflict(current, *, body: str, title: str | None = None) -> dict:
+    """What the editor needs after a refused save: the post as it is now, and how theirs differs."""
+    return {
+        "title": getattr(current, "title", None),
+        "tags": ", ".join(sorted(current.tags.names())) if isinstance(current, HelpRequest) else "",
+        "title_differs": title is not None and title.strip() != current.title,
+        "body_html": mark_safe(current.body_html),  # noqa: S308 - sanitised when it was written
+        "diff": word_diff(current.body, body.strip()),
+    }
+
+
+def _rebased(form_class, request, error, *, community):
+    """The editor's text, now based on the current version: saving again (knowingly) replaces it."""
+    data = request.POST.copy()
+    data["base_version"] = str(error.current.version)
+    form = form_class(data, community=community)
+    form.is_valid()
+    form.add_error(None, error)
+    return form
 
 
 def _diff_html(before: str, after: str) -> str:
