@@ -4,6 +4,8 @@ from django import forms
 from django.urls import reverse
 from taggit.forms import TagField
 
+from cop_platform.forms import Textarea
+
 from .models import RequestStatus
 from .services.posting import BODY_MAX, TITLE_MAX
 
@@ -72,7 +74,7 @@ class HelpRequestForm(_SubmittedOnce):
         help_text="One sentence: what are you trying to do, and what goes wrong?",
     )
     body = forms.CharField(
-        label="Details", max_length=BODY_MAX, widget=forms.Textarea, help_text=BODY_HELP
+        label="Details", max_length=BODY_MAX, widget=Textarea, help_text=BODY_HELP
     )
     tags = TagField(
         required=False,
@@ -113,7 +115,7 @@ class HelpRequestEditForm(_EditedFrom, HelpRequestForm):
 
 class ReplyForm(_SubmittedOnce):
     body = forms.CharField(
-        label="Your reply", max_length=BODY_MAX, widget=forms.Textarea, help_text=BODY_HELP
+        label="Your reply", max_length=BODY_MAX, widget=Textarea, help_text=BODY_HELP
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
@@ -127,7 +129,7 @@ class ReplyForm(_SubmittedOnce):
 
 class ReplyEditForm(_EditedFrom):
     body = forms.CharField(
-        label="Reply", max_length=BODY_MAX, widget=forms.Textarea, help_text=BODY_HELP
+        label="Reply", max_length=BODY_MAX, widget=Textarea, help_text=BODY_HELP
     )
 
     def __init__(self, *args, community, **kwargs):

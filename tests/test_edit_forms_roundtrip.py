@@ -236,16 +236,6 @@ def test_the_email_preferences_round_trip(client, member):
     )
 
 
-# Discussions belong to another piece of work: their forms still store the browser's CRLF line
-# breaks, so an untouched save records a new revision. Using cop_platform.forms.Textarea for the
-# body in discussions/forms.py makes both pass; then drop these marks (strict, so they say so).
-DISCUSSIONS_KEEP_CRLF = pytest.mark.xfail(
-    strict=True,
-    reason="discussions/forms.py keeps CRLF from the browser; use cop_platform Textarea",
-)
-
-
-@DISCUSSIONS_KEEP_CRLF
 def test_a_help_request_edit_round_trips(client, community, member):
     help_request = help_request_create(
         community=community, by=member, title="Pods restart", body=LINES, tags=["kubernetes"]
@@ -259,7 +249,6 @@ def test_a_help_request_edit_round_trips(client, community, member):
     )
 
 
-@DISCUSSIONS_KEEP_CRLF
 def test_a_reply_edit_round_trips(client, community, member, core):
     help_request = help_request_create(
         community=community, by=member, title="Pods restart", body="They do.", tags=[]
