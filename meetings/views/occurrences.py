@@ -215,7 +215,7 @@ def rsvp(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
         if request.POST.get("with_people") and _shows_people(access):
             # The meeting's page lists who is coming beside the counts: both change together.
-            context.update(_who_is_coming(occurrence), who_is_coming=True)
+            context.update(_who_is_coming(occurrence), who_is_coming=True, with_people=True)
         return render(request, "meetings/includes/_rsvp.html", context)
     if error:
         messages.error(request, error)

@@ -37,9 +37,17 @@
       status.setAttribute("data-flag-status", "");
       menu.insertAdjacentElement("afterend", status);
     }
-    status.textContent = thanks.textContent.trim();
+    var words = thanks.textContent.trim();
+    // Reopening the menu says it is done, rather than offering the form or the thanks again.
+    box.innerHTML = "";
+    var done = document.createElement("p");
+    done.className = "small";
+    done.textContent = "You flagged this. The moderators have your reason.";
+    box.appendChild(done);
     menu.open = false;
     summary.focus();
+    // Filled after it is in the page, so screen readers announce it.
+    window.setTimeout(function () { status.textContent = words; }, 50);
     return true;
   }
 

@@ -85,3 +85,13 @@ def sign_out(page: Page) -> None:
     account_menu(page).click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def community_tab(page: Page, community: str, name: str) -> None:
+    """Follow a link of a community's navigation, opening its "More" or "Manage" menu if it is in one."""
+    link = page.get_by_role("navigation", name=community).get_by_role(
+        "link", name=name, include_hidden=True
+    )
+    if not link.is_visible():
+        link.locator("xpath=ancestor::details[1]/summary").click()
+    link.click()

@@ -252,6 +252,7 @@ def test_an_htmx_rsvp_from_the_meeting_page_updates_who_is_coming_too(client, oc
     assert f'id="who-is-coming-{occurrence.pk}"' in html
     assert 'hx-swap-oob="true"' in html
     assert "Going (1)" in html and member.name in html
+    assert 'name="with_people" value="1"' in html  # and the next answer does the same
 
 
 def test_an_rsvp_from_elsewhere_sends_no_list_of_names(client, occurrence, member):
