@@ -13,6 +13,10 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 800}
+# The narrowest phone we promise: every page fits it without scrolling sideways.
+PHONE = {"width": 360, "height": 780}
+# Screenshots of every page at phone and desktop width, for people to look at (git-ignored).
+SCREENS = PROJECT_ROOT / "var" / "screenshots"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 _axe = Axe()
@@ -95,3 +99,26 @@ def community_tab(page: Page, community: str, name: str) -> None:
     if not link.is_visible():
         link.locator("xpath=ancestor::details[1]/summary").click()
     link.click()
+
+
+def page_width(page: Page) -> int:
+    """How wide the page is: more than the viewport means people scroll sideways to read it."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def sticking_out(page: Page) -> list[str]:
+    """The elements past the viewport's right edge (outside scrollable table wrappers), to say why."""
+    return page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            const out = [];
+            for (const el of document.querySelectorAll('body *')) {
+                if (el.closest('.table-wrap')) continue;
+                const r = el.getBoundingClientRect();
+                if (r.width && r.right > width + 1) {
+                    out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
+                }
+            }
+            return out.slice(0, 8);
+        }"""
+    )
