@@ -8,6 +8,9 @@
 //   [data-focus-after-swap] element gets focus (a status line, with tabindex="-1").
 // - A flag sent from a thread's "Flag" menu closes the menu, leaves the thanks beside its
 //   button (instead of a panel open over the next reply) and puts focus back on the button.
+// - An inline reply form, once loaded under its reply, takes focus in its text box.
+// - A form sent back with errors (its button replaced) focuses the first invalid field or the
+//   error message, which is where the person has to go next.
 // - Arriving at a permalink (#reply-12, as after posting a reply) focuses what it points at.
 (function () {
   "use strict";
@@ -55,10 +58,17 @@
     var swapped = event.target;
     if (!(swapped instanceof Element) || !swapped.isConnected) return;
     if (swapped.querySelector("[data-flag-sent]") && closeFlagMenu(swapped)) return;
+    if (swapped.matches(".reply-slot")) {
+      var box = swapped.querySelector("textarea");
+      if (box) box.focus();
+      return;
+    }
     if (!focusWasLost()) return;
     var next = swapped.matches("[data-focus-after-swap]")
       ? swapped
-      : swapped.querySelector("[data-focus-after-swap]");
+      : swapped.querySelector(
+          "[data-focus-after-swap], [aria-invalid='true'], .field-error textarea, .field-error input, [role='alert']"
+        );
     if (next) focusQuietly(next);
   });
 

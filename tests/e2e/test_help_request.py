@@ -110,6 +110,7 @@ def test_a_member_asks_an_expert_answers_a_colleague_follows_up_and_the_asker_ac
     page.goto(request.get_absolute_url())
     page.get_by_role("link", name="Reply to Aisha Bello").click()
     inline = page.locator(f"#reply-{expert_reply.pk}-slot")
+    expect(inline.get_by_role("textbox", name="Your reply")).to_be_focused()
     inline.get_by_role("textbox", name="Your reply").fill(
         f"And if only some modules need it, use a nested conftest. Thanks @{expert.handle}!"
     )
