@@ -44,11 +44,13 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your profile is saved.")
         return redirect(safe_next(request, request.user.get_absolute_url()))
-    return render(
-        request,
-        "accounts/profile_edit.html",
-        {"form": form, "welcome": request.GET.get("welcome") == "1"},
-    )
+    welcome = request.GET.get("welcome") == "1"
+    if welcome and not form.is_bound and request.user.timezone == "UTC":
+        # UTC is only the default nobody chose: static/js/timezone.js offers the browser's zone
+        # on the welcome step. Never on the ordinary edit form, where UTC may be a choice and
+        # the page must submit back exactly what it showed.
+        form.fields["timezone"].widget.attrs["data-browser-zone"] = "offer"
+    return render(request, "accounts/profile_edit.html", {"form": form, "welcome": welcome})
 
 
 @login_required

@@ -81,7 +81,7 @@ In two years, Python at Meridian feels like one craft rather than six islands:
 - someone stuck on a packaging or testing problem gets a useful answer the same day,
   usually from another unit;
 - new starters, including analysts and clinicians who code, are productive in weeks,
-  with a buddy from another team;
+  by working through real problems with colleagues from other teams;
 - our shared project template and CI pipeline make the safe way the easy way;
 - what one team learns the hard way is written down once and reused everywhere.
 """
@@ -97,7 +97,7 @@ PYTHON_STRATEGY_V3 = """\
   first half for newcomers' questions.
 - Help requests answered here first; the core group makes sure none waits more than a day.
 - A shared project template and CI pipeline, owned by the core group, reviewed each quarter.
-- A buddy from another unit for every newcomer during their first month.
+- Newcomers' first questions answered at the clinic, by someone from another unit.
 - Twice a year, a short report to the sponsor: value stories, time saved, units reached.
 """
 
@@ -188,7 +188,7 @@ def _python_practitioners(stdout) -> None:
         charter,
         hannah,
         vision=PYTHON_VISION_V3,
-        strategy=PYTHON_STRATEGY_V1 + "- A buddy for every newcomer.\n",
+        strategy=PYTHON_STRATEGY_V1 + "- Newcomers' questions first at every clinic.\n",
         objectives=_objectives(
             charter,
             [

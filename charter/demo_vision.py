@@ -88,7 +88,7 @@ PP_IDEAS = [
      "No team at Meridian solves a Python problem another team has already solved.",
      ("aisha.bello", "hannah.schmidt", "daniel.costa", "member", "arjun.patel", "samuel.adeyemi"), True),
     (DR, "daniel.costa",
-     "A newcomer ships a reviewed change in their first week because a buddy from another team shows "
+     "A newcomer ships a reviewed change in their first week because someone from another team shows "
      "them how we work.",
      ("mei.tanaka", "lukas.novak", "sponsor"), True),
     (DR, "elena.petrova",
@@ -110,8 +110,8 @@ PP_IDEAS = [
 
 PP_SUMMARY = (
     "Thirty-one people took part across four units. The most endorsed ideas became the vision "
-    "(\"no team solves a Python problem another team has already solved\") and two objectives: a "
-    "buddy for every newcomer and a shared project template."
+    "(\"no team solves a Python problem another team has already solved\") and two objectives: "
+    "newcomers productive sooner and a shared project template."
 )
 
 # (community slug, author login, title, what happened, who benefited, horizon, beneficiary, minutes, days ago,

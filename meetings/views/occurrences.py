@@ -115,15 +115,14 @@ def _rsvp_context(
     }
 
 
-@login_required
-def occurrence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    access, occurrence = _readable(request, slug, pk)
-    now = timezone.now()
-    my_rsvp = Rsvp.objects.filter(occurrence=occurrence, user=request.user).first()
+def _shows_people(access: Access) -> bool:
     # Who is coming: for the community's members (and site admins), not for passers-by of a public one.
-    shows_people = access.is_member or access.is_site_admin
+    return access.is_member or access.is_site_admin
+
+
+def _who_is_coming(occurrence: Occurrence | None) -> dict[str, list]:
     going, waiting, maybe = [], [], []
-    if shows_people:
+    if occurrence is not None:
         for rsvp in (
             Rsvp.objects.filter(
                 occurrence=occurrence, response__in=(RsvpResponse.GOING, RsvpResponse.MAYBE)
@@ -137,6 +136,16 @@ def occurrence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 waiting.append(rsvp.user)
             else:
                 going.append(rsvp.user)
+    return {"going": going, "waiting": waiting, "maybe": maybe}
+
+
+@login_required
+def occurrence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, occurrence = _readable(request, slug, pk)
+    now = timezone.now()
+    my_rsvp = Rsvp.objects.filter(occurrence=occurrence, user=request.user).first()
+    shows_people = _shows_people(access)
+    people = _who_is_coming(occurrence) if shows_people else _who_is_coming(None)
     threads = list(
         occurrence.threads.filter(is_removed=False).order_by("pk").only("pk", "title", "status")
     )
@@ -147,9 +156,7 @@ def occurrence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "series": occurrence.series,
         "threads": threads,
         "shows_people": shows_people,
-        "going": going,
-        "waiting": waiting,
-        "maybe": maybe,
+        **people,
         "has_started": occurrence.starts_at <= now,
         "is_over": occurrence.ends_at <= now,
         **_rsvp_context(
@@ -206,6 +213,9 @@ def rsvp(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             next_url=safe_next(request, ""),
             oob=True,
         )
+        if request.POST.get("with_people") and _shows_people(access):
+            # The meeting's page lists who is coming beside the counts: both change together.
+            context.update(_who_is_coming(occurrence), who_is_coming=True, with_people=True)
         return render(request, "meetings/includes/_rsvp.html", context)
     if error:
         messages.error(request, error)

@@ -13,6 +13,10 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 800}
+# The narrowest phone we promise: every page fits it without scrolling sideways.
+PHONE = {"width": 360, "height": 780}
+# Screenshots of every page at phone and desktop width, for people to look at (git-ignored).
+SCREENS = PROJECT_ROOT / "var" / "screenshots"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 _axe = Axe()
@@ -137,3 +141,36 @@ def sign_out(page: Page) -> None:
     account_menu(page).click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def community_tab(page: Page, community: str, name: str) -> None:
+    """Follow a link of a community's navigation, opening its "More" or "Manage" menu if it is in one."""
+    link = page.get_by_role("navigation", name=community).get_by_role(
+        "link", name=name, include_hidden=True
+    )
+    if not link.is_visible():
+        link.locator("xpath=ancestor::details[1]/summary").click()
+    link.click()
+
+
+def page_width(page: Page) -> int:
+    """How wide the page is: more than the viewport means people scroll sideways to read it."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def sticking_out(page: Page) -> list[str]:
+    """The elements past the viewport's right edge (outside scrollable table wrappers), to say why."""
+    return page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            const out = [];
+            for (const el of document.querySelectorAll('body *')) {
+                if (el.closest('.table-wrap')) continue;
+                const r = el.getBoundingClientRect();
+                if (r.width && r.right > width + 1) {
+                    out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
+                }
+            }
+            return out.slice(0, 8);
+        }"""
+    )

@@ -20,7 +20,7 @@ from tests.discussions.factories import HelpRequestFactory, ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UnitFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
 
-from .helpers import MOBILE, Journey, account_menu, sign_in
+from .helpers import MOBILE, Journey, account_menu, community_tab, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -241,7 +241,7 @@ def test_a_moderator_opens_the_health_page_to_members(page: Page, new_context, c
     other = new_context().new_page()
     sign_in(other, member.email)
     other.goto("/c/wound-care/")
-    other.get_by_role("navigation", name="Wound Care").get_by_role("link", name="Health").click()
+    community_tab(other, "Wound Care", "Health")
     expect(other.get_by_role("heading", name="Health · Wound Care", level=1)).to_be_visible()
     expect(other.get_by_role("button", name="Keep it for moderators and sponsors")).to_have_count(0)
     journey.check(other, "member-view")

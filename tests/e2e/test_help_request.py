@@ -100,6 +100,8 @@ def test_a_member_asks_an_expert_answers_a_colleague_follows_up_and_the_asker_ac
     expect(page.get_by_text("Your reply is posted.")).to_be_visible()
     expert_reply = Reply.objects.get(help_request=request, author=expert)
     expect(page.locator(f"#reply-{expert_reply.pk}")).to_contain_text("pytest finds fixtures there")
+    # Focus lands on the new reply, not at the top of the page.
+    expect(page.locator(f"#reply-{expert_reply.pk}")).to_be_focused()
     journey.check(page, "expert-replied")
     sign_out(page)
 
@@ -108,6 +110,7 @@ def test_a_member_asks_an_expert_answers_a_colleague_follows_up_and_the_asker_ac
     page.goto(request.get_absolute_url())
     page.get_by_role("link", name="Reply to Aisha Bello").click()
     inline = page.locator(f"#reply-{expert_reply.pk}-slot")
+    expect(inline.get_by_role("textbox", name="Your reply")).to_be_focused()
     inline.get_by_role("textbox", name="Your reply").fill(
         f"And if only some modules need it, use a nested conftest. Thanks @{expert.handle}!"
     )
@@ -115,18 +118,27 @@ def test_a_member_asks_an_expert_answers_a_colleague_follows_up_and_the_asker_ac
     inline.get_by_role("button", name="Post reply").click()
     nested = page.locator(f"#reply-{expert_reply.pk} .replies-nested > li")
     expect(nested).to_contain_text("use a nested conftest")
+    expect(nested).to_be_focused()
     expect(nested.get_by_role("link", name=f"@{expert.handle}")).to_be_visible()
     journey.check(page, "nested-reply")
     # A helpful vote, toggled in place.
     vote = page.locator(f"#reply-{expert_reply.pk} > .reply-body").get_by_role(
         "button", name=re.compile("Helpful")
     )
-    vote.click()
+    vote.focus()
+    page.keyboard.press("Enter")
     expect(
         page.locator(f"#reply-{expert_reply.pk} > .reply-body").get_by_role(
             "button", name=re.compile("Helpful")
         )
     ).to_have_attribute("aria-pressed", "true")
+    # The vote swaps the button for its new state; keyboard focus stays on it.
+    expect(page.locator(f"#helpful-{expert_reply.pk}")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#helpful-{expert_reply.pk}")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(f"#helpful-{expert_reply.pk}")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#helpful-{expert_reply.pk}")).to_have_attribute("aria-pressed", "true")
     sign_out(page)
 
     # The asker accepts the expert's answer.

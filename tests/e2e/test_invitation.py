@@ -8,7 +8,7 @@ from accounts.models import User
 from communities.models import Invitation, InvitationStatus, Membership, Role
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-from .helpers import Journey, sign_in, sign_out
+from .helpers import Journey, community_tab, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -39,9 +39,7 @@ def test_moderator_invites_an_address_and_that_person_signs_up_through_the_link_
 
     sign_in(page, moderator.email, journey=journey)
     page.goto("/c/incident-reviews/")
-    page.get_by_role("navigation", name="Incident Reviews").get_by_role(
-        "link", name="Invitations"
-    ).click()
+    community_tab(page, "Incident Reviews", "Invitations")
     expect(page.get_by_role("heading", name="Invite someone")).to_be_visible()
     journey.check(page, "invitations")
     page.get_by_label("Email address").fill(INVITEE)

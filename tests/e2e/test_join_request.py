@@ -4,7 +4,7 @@ from playwright.sync_api import Page, expect
 from communities.models import Membership, Role
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-from .helpers import Journey, sign_in, sign_out
+from .helpers import Journey, community_tab, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -51,9 +51,7 @@ def test_member_asks_to_join_a_listed_community_and_reads_it_once_a_moderator_ap
     journey.check(page, "moderator-home")
     page.goto("/c/clinical-data/")
     journey.check(page, "community-as-moderator")
-    page.get_by_role("navigation", name="Clinical Data Standards").get_by_role(
-        "link", name="Join requests"
-    ).click()
+    community_tab(page, "Clinical Data Standards", "Join requests")
     expect(page.get_by_text("I map lab results to FHIR Observations every day.")).to_be_visible()
     journey.check(page, "join-requests")
     page.get_by_role("button", name="Approve Rita Requester").click()

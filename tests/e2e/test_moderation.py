@@ -6,7 +6,7 @@ from discussions.models import Flag, FlagStatus, Reply
 from discussions.services import posting
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-from .helpers import Journey, sign_in, sign_out
+from .helpers import Journey, community_tab, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -55,14 +55,16 @@ def test_member_flags_a_reply_and_the_moderator_removes_it_from_the_queue_keepin
     journey.check(page, "flag-form")
     reply.get_by_role("button", name="Send flag").click()
     expect(reply.get_by_text("Thank you. The moderators will look at it soon.")).to_be_visible()
+    # The menu closes (no panel left open over the next reply) and focus is back on its button.
+    expect(reply.locator("details.flag-menu")).not_to_have_attribute("open", "")
+    expect(reply.get_by_label("Flag this reply")).to_be_focused()
+    expect(reply.get_by_role("status")).to_have_text("Thank you. The moderators will look at it soon.")
     journey.check(page, "flagged")
     sign_out(page)
 
     sign_in(page, people["moderator"].email)
     page.goto(community.get_absolute_url())
-    page.get_by_role("navigation", name="Kubernetes Practitioners").get_by_role(
-        "link", name="Moderation"
-    ).click()
+    community_tab(page, "Kubernetes Practitioners", "Moderation")
     expect(page.get_by_role("list", name="Reasons given")).to_contain_text(
         "Asks people to share an admin token."
     )

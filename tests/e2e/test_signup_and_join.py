@@ -76,3 +76,39 @@ def test_newcomer_signs_up_verifies_email_completes_profile_and_joins_an_open_co
     assert user.unit.name == "Clinical Operations"
     assert sorted(t.name for t in user.expertise.all()) == ["dressings", "wound care"]
     assert Membership.objects.filter(community=community, user=user, is_active=True).exists()
+
+
+def test_confirming_in_another_browser_still_leads_to_the_welcome_step_with_the_browsers_time_zone(
+    browser, page: Page, live_server, transactional_db
+):
+    page.goto("/accounts/signup/")
+    page.locator("input[name=email]").fill("omar.newcomer@example.org")
+    page.locator("input[name=password1]").fill(NEW_PASSWORD)
+    page.locator("input[name=password2]").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+
+    # The link is opened on another device (a phone's mail app), in a browser set to Lisbon time.
+    phone = browser.new_context(base_url=live_server.url, timezone_id="Europe/Lisbon")
+    try:
+        other = phone.new_page()
+        other.goto(_confirmation_link(live_server.url))
+        other.get_by_role("button", name="Confirm").click()
+        # Not signed in by the link (it was not their signing-up session): they sign in ...
+        other.locator("input[name=login]").fill("omar.newcomer@example.org")
+        other.locator("input[name=password]").fill(NEW_PASSWORD)
+        other.get_by_role("button", name="Sign In").click()
+        # ... and still land on the welcome step, which offers the browser's time zone.
+        expect(
+            other.get_by_role("heading", name="Welcome! Tell colleagues who you are")
+        ).to_be_visible()
+        zone = other.get_by_label("Time zone")
+        expect(zone).to_have_value("Europe/Lisbon")
+        expect(other.get_by_text("Set to your browser's time zone, Europe/Lisbon.")).to_be_visible()
+        other.get_by_label("Name shown to others").fill("Omar Newcomer")
+        other.get_by_role("button", name="Save profile").click()
+        expect(other.get_by_text("Your profile is saved.")).to_be_visible()
+    finally:
+        phone.close()
+
+    assert User.objects.get(email="omar.newcomer@example.org").timezone == "Europe/Lisbon"

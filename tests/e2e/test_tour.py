@@ -1,18 +1,27 @@
 """A walk through the main pages as the demo roles see them, for screenshots and axe checks.
 
-The community page screenshot is also the README's docs/screenshot.png.
+The community page screenshot is also the README's docs/screenshot.png. The second walk goes
+through every page of `seed_demo` as a member, a moderator, a sponsor and a visitor at phone
+(360 px) and desktop (1280 px) width: each must fit the phone without scrolling sideways, and
+each leaves a screenshot in var/screenshots/ for people to look at.
 """
 
 import re
 import shutil
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db.models import Count
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from charter.models import CharterVersion, ValueStory, VisionRound
 from communities import services
-from communities.models import Role
+from communities.models import Community, Role
+from discussions.models import HelpRequest, Reply
+from meetings.models import Occurrence
 from notifications.models import Kind
 from tests.factories import (
     CommunityFactory,
@@ -23,7 +32,18 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import MOBILE, PROJECT_ROOT, SCREENSHOTS, Journey, sign_in
+from .helpers import (
+    DESKTOP,
+    PHONE,
+    PROJECT_ROOT,
+    SCREENS,
+    SCREENSHOTS,
+    Journey,
+    account_menu,
+    page_width,
+    sign_in,
+    sticking_out,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -259,7 +279,7 @@ def test_tour_of_the_main_pages_as_member_moderator_and_sponsor(
     sponsor.goto("/c/kubernetes/members/")
     journey.check(sponsor, "sponsor-members")
 
-    phone = new_context(MOBILE).new_page()
+    phone = new_context(PHONE).new_page()
     sign_in(phone, people["tomas"].email)
     for path, step in [
         ("/", "mobile-dashboard"),
@@ -272,6 +292,7 @@ def test_tour_of_the_main_pages_as_member_moderator_and_sponsor(
         phone.goto(path)
         journey.check(phone, step)
         assert _horizontal_overflow(phone) == [], f"{path} is wider than the phone's screen"
+        assert page_width(phone) <= PHONE["width"], f"{path} scrolls sideways on a phone"
 
 
 def _horizontal_overflow(page: Page) -> list[str]:
@@ -289,4 +310,152 @@ def _horizontal_overflow(page: Page) -> list[str]:
             }
             return out.slice(0, 10);
         }"""
+    )
+
+
+DEMO_PASSWORD = "practica-demo"  # noqa: S105 - the demo's published password
+
+
+def _demo_pages() -> dict[str, list[tuple[str, str]]]:
+    """(name, path) of the pages each demo person opens, busiest examples first."""
+    python = Community.objects.get(slug="python-practitioners")
+    clinical = Community.objects.get(slug="clinical-data-quality")
+    incidents = Community.objects.get(slug="incident-response-postmortems")
+    c, d = f"/c/{python.slug}", f"/c/{clinical.slug}"
+    thread = (
+        HelpRequest.objects.filter(community=python, is_removed=False)
+        .annotate(n=Count("replies"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    meeting = (
+        Occurrence.objects.filter(series__community=python, starts_at__gte=timezone.now())
+        .select_related("series")
+        .order_by("starts_at")
+        .first()
+    )
+    versions = CharterVersion.objects.filter(charter__community=python).order_by("number")
+    latest = versions.last()
+    in_review = (
+        CharterVersion.objects.filter(charter__community=incidents).order_by("number").last()
+    )
+    vision = VisionRound.objects.filter(charter__community=python).order_by("pk").first()
+    story = ValueStory.objects.filter(community=python).order_by("pk").first()
+    clinical_thread = HelpRequest.objects.filter(community=clinical).order_by("pk").first()
+    reply = Reply.objects.filter(help_request=thread).order_by("pk").first()
+    member = [
+        ("dashboard", "/"),
+        ("directory", "/communities/"),
+        ("people", "/people/"),
+        ("help-wanted", "/help-wanted/"),
+        ("search", "/search/?q=pytest+fixtures"),
+        ("search-typo", "/search/?q=fixtrues"),
+        ("notifications", "/notifications/"),
+        ("my-meetings", "/meetings/mine/"),
+        ("profile-edit", "/profile/edit/"),
+        ("email-preferences", "/email/preferences/"),
+        ("community", f"{c}/"),
+        ("help-requests", f"{c}/help/"),
+        ("ask", f"{c}/help/ask/"),
+        ("thread", thread.get_absolute_url()),
+        ("reply-form", f"{thread.get_absolute_url()}reply/"),
+        ("flag-form", f"{thread.get_absolute_url()}r/{reply.pk}/flag/"),
+        ("community-help-wanted", f"{c}/help/wanted/"),
+        ("meetings", f"{c}/meetings/"),
+        ("meeting", meeting.get_absolute_url()),
+        ("meeting-series", meeting.series.get_absolute_url()),
+        ("members", f"{c}/members/"),
+        ("charter", f"{c}/charter/"),
+        ("vision-rounds", f"{c}/charter/vision/"),
+        ("vision-round", f"{c}/charter/vision/{vision.pk}/"),
+        ("stories", f"{c}/stories/"),
+        ("story", f"{c}/stories/{story.pk}/"),
+        ("story-form", f"{c}/stories/new/"),
+    ]
+    moderator = [
+        ("dashboard", "/"),
+        ("community", f"{d}/"),
+        ("join-requests", f"{d}/join-requests/"),
+        ("moderation", f"{d}/moderation/"),
+        ("invitations", f"{d}/invitations/"),
+        ("settings", f"{d}/settings/"),
+        ("audit-log", f"{d}/audit-log/"),
+        ("members", f"{d}/members/"),
+        ("charter", f"{d}/charter/"),
+        ("charter-draft", f"{d}/charter/draft/"),
+        ("meetings", f"{d}/meetings/"),
+        ("new-series", f"{d}/meetings/new/"),
+        ("reminders", f"{d}/meetings/reminders/"),
+        ("health", f"{d}/health/"),
+        ("thread", clinical_thread.get_absolute_url()),
+        ("edit-thread", f"{clinical_thread.get_absolute_url()}edit/"),
+        ("propose-community", "/communities/new/"),
+    ]
+    sponsor = [
+        ("dashboard", "/"),
+        ("overview", "/health/"),
+        ("charters-to-review", "/charters/review/"),
+        ("community", f"{c}/"),
+        ("health", f"{c}/health/"),
+        ("review-approved", f"{c}/charter/v/{latest.number}/review/"),
+        ("review-waiting", f"/c/{incidents.slug}/charter/v/{in_review.number}/review/"),
+        ("charter-history", f"{c}/charter/history/"),
+        ("charter-version", f"{c}/charter/v/{latest.number}/"),
+        ("stories", f"{c}/stories/"),
+        ("meeting", meeting.get_absolute_url()),
+    ]
+    visitor = [
+        ("home", "/"),
+        ("directory", "/communities/"),
+        ("community", f"{c}/"),
+        ("charter", f"{c}/charter/"),
+        ("sign-in", "/accounts/login/"),
+        ("sign-up", "/accounts/signup/"),
+    ]
+    return {"member": member, "moderator": moderator, "sponsor": sponsor, "visitor": visitor}
+
+
+def _look(page: Page, name: str, problems: list[str]) -> None:
+    """Screenshot the page as it is now; at phone width, note it if it scrolls sideways."""
+    width = page.viewport_size["width"]
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENS / f"{name}-{width}.png", full_page=True)
+    if width == PHONE["width"] and page_width(page) > width:
+        problems.append(f"{name} ({page.url}): {page_width(page)} px wide, {sticking_out(page)}")
+
+
+def test_every_demo_page_fits_a_phone_as_member_moderator_sponsor_and_visitor(
+    new_context, live_server, transactional_db
+):
+    call_command("seed_demo", stdout=StringIO())
+    pages = _demo_pages()
+    problems: list[str] = []
+    for role, paths in pages.items():
+        for viewport in (PHONE, DESKTOP):
+            page = new_context(viewport).new_page()
+            if role != "visitor":
+                sign_in(page, f"{role}@practica.demo", DEMO_PASSWORD)
+            for name, path in paths:
+                response = page.goto(path)
+                if response.status != 200:
+                    problems.append(f"{role} could not open {path}: {response.status}")
+                    continue
+                _look(page, f"{role}-{name}", problems)
+            if role == "moderator":
+                # Open menus must fit too: the community's Manage menu and the account menu.
+                page.goto("/c/clinical-data-quality/")
+                page.locator("summary", has_text="Manage").click()
+                nav = page.get_by_role("navigation", name="Clinical Data Quality")
+                expect(nav.get_by_role("link", name=re.compile("^Join requests"))).to_be_visible()
+                _look(page, "moderator-manage-menu", problems)
+                account_menu(page).click()
+                _look(page, "moderator-account-menu", problems)
+            if role == "member":
+                page.goto(dict(paths)["thread"])
+                page.get_by_label("Flag this reply").first.click()
+                expect(page.get_by_label("What is wrong with this reply?").first).to_be_visible()
+                _look(page, "member-flag-menu", problems)
+            page.context.close()
+    assert problems == [], "Pages that failed or were wider than a 360 px phone:\n" + "\n".join(
+        problems
     )

@@ -8,7 +8,7 @@ from communities.models import Role
 from tests.charter.factories import CharterFactory, ObjectiveFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-from .helpers import MOBILE, Journey, sign_in, sign_out
+from .helpers import MOBILE, Journey, community_tab, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +105,7 @@ def test_a_member_records_a_value_story_and_sees_it_in_the_matrix(page: Page, ca
 
     sign_in(page, people["member"].email)
     page.goto("/c/clinical-data-quality/")
-    page.get_by_role("navigation", name="Clinical Data Quality").get_by_role("link", name="Value stories").click()
+    community_tab(page, "Clinical Data Quality", "Value stories")
     expect(page.get_by_role("table", name="Value created: 0 stories")).to_be_visible()
     journey.check(page, "stories-empty")
     page.get_by_role("link", name="Add a value story").first.click()

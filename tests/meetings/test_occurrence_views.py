@@ -239,6 +239,30 @@ def test_an_htmx_rsvp_returns_the_partial_with_a_live_status(client, occurrence,
     assert "<strong>1</strong> maybe" in html
 
 
+def test_an_htmx_rsvp_from_the_meeting_page_updates_who_is_coming_too(client, occurrence, member):
+    client.force_login(member)
+    page = client.get(url("occurrence", occurrence)).content.decode()
+    assert 'name="with_people" value="1"' in page
+
+    response = client.post(
+        url("rsvp", occurrence), {"response": "going", "with_people": "1"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert f'id="who-is-coming-{occurrence.pk}"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "Going (1)" in html and member.name in html
+    assert 'name="with_people" value="1"' in html  # and the next answer does the same
+
+
+def test_an_rsvp_from_elsewhere_sends_no_list_of_names(client, occurrence, member):
+    client.force_login(member)
+
+    response = client.post(url("rsvp", occurrence), {"response": "going"}, HTTP_HX_REQUEST="true")
+
+    assert "who-is-coming" not in response.content.decode()
+
+
 def test_an_htmx_rsvp_to_a_full_meeting_says_the_place_on_the_waiting_list(
     client, community, occurrence, member
 ):

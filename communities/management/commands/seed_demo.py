@@ -270,7 +270,7 @@ help each other, whichever unit they sit in.
 
 - Ask for help in the community any time; someone from another team has usually met it before.
 - *Python clinic* every second Thursday, 12:30 London time, in person and online.
-- Newcomers get a buddy for their first month.
+- New here? Bring your first question to the clinic: its first half is for newcomers.
 """,
         tags=("python", "django", "testing", "packaging"),
         visibility=Visibility.PUBLIC,
