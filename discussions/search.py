@@ -9,9 +9,13 @@ body (B); each reply keeps its own (C), both GIN-indexed (migrations 0003 and
 one single-row UPDATE however long its thread, and no vector ever holds a whole
 thread (PostgreSQL refuses a tsvector over 1 MB, which a long thread's folded text
 used to reach). A search matches a thread when each word is found somewhere in
-it, in the request or in any visible reply (one hashed semi-join per word on the
-reply index), and ranks it by the request's own rank plus its best reply's, so
-titles still outrank bodies, and bodies replies. The 'english' configuration
+it, in the request or in any visible reply. The candidate ids come from the GIN
+indexes alone (per word, the UNION of requests and replies matching it; the
+INTERSECT of the words; the UNION with the trigram matches), so a search costs
+what its matches cost, not what the table holds. A thread ranks by its request's
+own rank; one found through its replies alone ranks just below a body match (how
+often the replies repeat a word no longer counts: that would read every reply of
+every match at query time). The 'english' configuration
 stems ("rolling back" finds "rollback", "deployments" finds "deployment"), which
 matters more for questions than exact words; typos and other languages in titles
 are covered by trigram similarity (pg_trgm, its own GIN index), which is
@@ -35,6 +39,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
@@ -352,13 +357,50 @@ def search_in(
     return _search_fallback(queryset, q, alternatives or {})
 
 
+# A thread found through its replies alone ranks about where one C-weighted occurrence
+# would (ts_rank: A 0.061, B 0.024, C 0.012), so titles outrank bodies, and bodies replies.
+REPLY_MATCH_RANK = 0.01
+# "-word" in a websearch query.
+NEGATED_WORD = re.compile(r'(?:^|\s)-([^\s"]+)')
+
+
 def _replies_matching(query) -> QuerySet[Reply]:
-    """Threads with a visible reply matching `query`: one scan of the reply GIN index."""
+    """Thread ids of the visible replies matching `query`: a scan of the reply GIN index."""
     return (
         Reply.objects.filter(search_vector=query, is_removed=False)
         .order_by()
         .values("help_request_id")
     )
+
+
+def _threads_matching(query, *, skip_if_no_lexemes=None) -> QuerySet:
+    """Ids of requests matching `query` in their own vector or in a visible reply's.
+
+    With `skip_if_no_lexemes`, a `query` without lexemes (a stop word such as "between",
+    which websearch drops too) matches every request, as long as `skip_if_no_lexemes`
+    (the whole query) has some: a word nobody indexes must not empty an AND.
+    """
+    own = Q(search_vector=query)
+    if skip_if_no_lexemes is not None:
+        own |= Q(Exact(_lexemes(query), 0)) & Q(GreaterThan(_lexemes(skip_if_no_lexemes), 0))
+    return HelpRequest.objects.filter(own).order_by().values("pk").union(_replies_matching(query))
+
+
+def _id_among(ids: QuerySet) -> Func:
+    """`id = ANY(ARRAY(ids))`: the candidate ids computed once, from the indexes alone, then
+    fetched by primary key."""
+    return Func(
+        F("pk"),
+        Subquery(ids),
+        template="%(expressions)s)",
+        arg_joiner=" = ANY(ARRAY",
+        output_field=BooleanField(),
+    )
+
+
+def _lexemes(query) -> Func:
+    """How many lexemes and operators a tsquery has (0 when all its words are stop words)."""
+    return Func(query, function="numnode", output_field=IntegerField())
 
 
 def _search_postgresql(queryset: QuerySet[HelpRequest], q: str) -> QuerySet[HelpRequest]:
@@ -373,43 +415,46 @@ def _search_postgresql(queryset: QuerySet[HelpRequest], q: str) -> QuerySet[Help
     headline = {"config": SEARCH_CONFIG, "start_sel": _START, "stop_sel": _STOP}
     words = query_words(q)
     if words and not WEBSEARCH_OPERATORS.search(q):
-        # Plain words: each must occur somewhere in the thread (its request or any visible
-        # reply), as when the thread was one document. A word the 'english' configuration
-        # drops (a stop word such as "between") has no lexeme and is skipped, as websearch
-        # skips it; `query` having some lexeme keeps a query of stop words from matching all.
-        matches = Q(GreaterThan(_lexemes(query), 0))
-        rank_query = None
-        for word in words:
-            word_query = SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
-            matches &= (
-                Q(Exact(_lexemes(word_query), 0))
-                | Q(search_vector=word_query)
-                | Q(pk__in=_replies_matching(word_query))
-            )
-            rank_query = word_query if rank_query is None else rank_query | word_query
-        # `%>` (word similarity above pg_trgm's threshold) uses the trigram index and forgives
-        # typos in titles ("kubernets"). Not with operators: it would bring back "-excluded" words.
-        matches |= Q(title__trigram_word_similar=q)
+        # Plain words: each must occur somewhere in the thread, in the request or in any
+        # visible reply, as when the whole thread was one document.
+        word_queries = [SearchQuery(w, search_type="plain", config=SEARCH_CONFIG) for w in words]
+        candidates = None
+        for word_query in word_queries:
+            in_thread = _threads_matching(word_query, skip_if_no_lexemes=query)
+            candidates = in_thread if candidates is None else candidates.intersection(in_thread)
+        # Word similarity above pg_trgm's threshold (`%>`, the trigram index) forgives typos in
+        # titles ("kubernets"). Not with operators: it would bring back "-excluded" words.
+        candidates = candidates.union(
+            HelpRequest.objects.filter(title__trigram_word_similar=q).order_by().values("pk")
+        )
+        rank_query = word_queries[0]
+        for word_query in word_queries[1:]:
+            rank_query = rank_query | word_query
     else:
-        # Phrases, "or" and "-word" are read within one post: a phrase never spans two replies.
-        matches = Q(search_vector=query) | Q(pk__in=_replies_matching(query))
+        # Phrases and "or" are read within one post: a phrase never spans two replies.
+        candidates = _threads_matching(query)
+        for word in NEGATED_WORD.findall(q):
+            # "-word" excludes a thread that has the word anywhere, not only in the post matched.
+            excluded = SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
+            candidates = candidates.difference(_threads_matching(excluded))
         rank_query = query
-    best_reply = (
-        Reply.objects.filter(help_request=OuterRef("pk"), is_removed=False, search_vector=rank_query)
-        .annotate(reply_rank=SearchRank(F("search_vector"), rank_query))
-        .order_by("-reply_rank")
-        .values("reply_rank")[:1]
-    )
+    matches = Q(_id_among(candidates))
+    own_rank = Coalesce(SearchRank(F("search_vector"), rank_query), Value(0.0), output_field=FloatField())
     return (
-        queryset.annotate(
-            rank=SearchRank(F("search_vector"), rank_query),
-            reply_rank=Coalesce(Subquery(best_reply), Value(0.0), output_field=FloatField()),
+        queryset.filter(matches)
+        .alias(
+            # Aliases, not annotations: selected as well, each would be computed twice.
+            rank=own_rank,
             title_similarity=TrigramWordSimilarity(q, "title"),
         )
-        .filter(matches)
         .annotate(
-            score=Coalesce(F("rank"), Value(0.0), output_field=FloatField())
-            + F("reply_rank")
+            # A thread whose request does not mention the words was found by its replies.
+            score=Case(
+                # ts_rank gives 1e-20, not 0, when nothing matches.
+                When(rank__lt=REPLY_MATCH_RANK / 100, then=Value(REPLY_MATCH_RANK)),
+                default=F("rank"),
+                output_field=FloatField(),
+            )
             + F("title_similarity") * Value(0.5),
             title_headline=SearchHeadline("title", query, highlight_all=True, **headline),
             body_headline=SearchHeadline(
@@ -418,11 +463,6 @@ def _search_postgresql(queryset: QuerySet[HelpRequest], q: str) -> QuerySet[Help
         )
         .order_by("-score", "-last_activity_at", "-id")
     )
-
-
-def _lexemes(query) -> Func:
-    """How many lexemes and operators a tsquery has (0 when all its words are stop words)."""
-    return Func(query, function="numnode", output_field=IntegerField())
 
 
 def _search_fallback(
