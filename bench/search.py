@@ -5,9 +5,11 @@
         .venv/bin/python bench/search.py --requests 20000 --replies 100000
 
 Seeds (once; it reuses what it made before) communities, people, help requests with
-tags and replies with bulk_create, fills every search vector with one UPDATE, then
+tags and replies with bulk_create, fills every search vector (one UPDATE per table), then
 requests each page several times with the test client and prints the median time
-and the number of SQL queries, and the plan's use of the indexes for the search.
+and the number of SQL queries, and the plan's use of the indexes for the search. Last,
+the cost of indexing one reply in a short and in a long thread (--long-thread replies),
+next to what the former design (the thread's vector rebuilt from all its replies) cost.
 Run it against an empty, throwaway database: it adds rows and never deletes them.
 """
 
@@ -42,6 +44,7 @@ from communities.models import Community, JoinPolicy, Membership, Role, Visibili
 from discussions.models import HelpRequest, Reply, RequestStatus  # noqa: E402
 from discussions.search import (  # noqa: E402
     SearchFilters,
+    index_post,
     refresh_search_vectors,
     search_requests,
     similar_requests,
@@ -342,6 +345,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--replies", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--long-thread", type=int, default=2000)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit(
@@ -406,10 +410,79 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    used = [name for name in ("search_gin", "title_trgm") if name in plan]
+    indexes = (
+        "discussions_helprequest_search_gin",
+        "discussions_reply_search_gin",
+        "discussions_helprequest_title_trgm",
+    )
+    used = [name for name in indexes if name in plan]
     print(f"\nsearch plan uses indexes: {', '.join(used) or 'none (sequential scan)'}")
     if "-v" in sys.argv:
         print(plan)
+
+    short = HelpRequest.objects.filter(community=community, reply_count__gte=3).order_by("pk").first()
+    long = long_thread(community, person, args.long_thread)
+    print(f"\n{'indexing one reply':42} {'median ms':>10} {'queries':>8}")
+    for thread in (short, long):
+        reply = Reply.objects.filter(help_request=thread).order_by("-path").first()
+        label = f"{thread.reply_count} replies"
+        with CaptureQueriesContext(connection) as ctx:
+            index_post(help_request=thread, reply=reply)
+        now = time_call(lambda t=thread, r=reply: index_post(help_request=t, reply=r), args.runs)
+        print(f"{'now, thread of ' + label:42} {now:10.1f} {len(ctx.captured_queries):8d}")
+        before = time_call(lambda t=thread: rebuild_thread_vector(t), args.runs)
+        print(f"{'former design, thread of ' + label:42} {before:10.1f} {1:8d}")
+    # The former design's statement rebuilt a vector the new one no longer stores: put it back.
+    refresh_search_vectors(HelpRequest.objects.filter(pk__in=[short.pk, long.pk]))
+
+
+def long_thread(community: Community, person: User, replies: int) -> HelpRequest:
+    """One thread of `replies` replies (made once), to show the write cost does not grow with it."""
+    title = f"Long thread of {replies} replies about helm upgrades"
+    thread = HelpRequest.objects.filter(community=community, title=title).first()
+    if thread is not None:
+        return thread
+    rng = random.Random(11)
+    with transaction.atomic():
+        thread = HelpRequest.objects.create(
+            community=community, author=person, title=title, body=sentence(rng, 40)
+        )
+        Reply.objects.bulk_create(
+            (
+                Reply(
+                    help_request=thread,
+                    author=person,
+                    body=sentence(rng, rng.randint(15, 50)),
+                    path=base36(i + 1),
+                    depth=1,
+                    numchild=0,
+                )
+                for i in range(replies)
+            ),
+            batch_size=5000,
+        )
+        HelpRequest.objects.filter(pk=thread.pk).update(reply_count=replies)
+        refresh_search_vectors(HelpRequest.objects.filter(pk=thread.pk))
+    thread.refresh_from_db()
+    return thread
+
+
+def rebuild_thread_vector(thread: HelpRequest) -> None:
+    """What every reply cost before 0006_search_per_reply: the whole thread read and re-parsed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE discussions_helprequest AS r SET search_vector =
+                setweight(to_tsvector('english', coalesce(r.title, '')), 'A')
+                || setweight(to_tsvector('english', coalesce(r.body, '')), 'B')
+                || setweight(to_tsvector('english', coalesce((
+                    SELECT string_agg(p.body, ' ') FROM discussions_reply AS p
+                    WHERE p.help_request_id = r.id AND NOT p.is_removed
+                ), '')), 'C')
+            WHERE r.id = %s
+            """,
+            [thread.pk],
+        )
 
 
 if __name__ == "__main__":

@@ -125,10 +125,13 @@ def _refresh_counters(help_request: HelpRequest) -> None:
     help_request.save(update_fields=fields)
 
 
-def _update_search(help_request: HelpRequest) -> None:
-    from discussions.search import update_search_vectors
+def _update_search(
+    help_request: HelpRequest, reply: Reply | None = None, moved_from: Community | None = None
+) -> None:
+    """Re-index the post just changed: the reply alone when there is one, else the request."""
+    from discussions.search import index_post
 
-    update_search_vectors(help_request=help_request)
+    index_post(help_request=help_request, reply=reply, moved_from=moved_from)
 
 
 def _open_flags_on(post):
@@ -210,7 +213,7 @@ def post_remove(*, post, by, reason: str = "") -> HelpRequest | Reply:
             actor=by,
             community=help_request.community,
         )
-    _update_search(help_request)
+    _update_search(help_request, reply)
     return post
 
 
@@ -238,7 +241,7 @@ def post_restore(*, post, by) -> HelpRequest | Reply:
         subject=post.author,
         **_detail(post),
     )
-    _update_search(help_request)
+    _update_search(help_request, reply)
     return post
 
 
@@ -381,7 +384,7 @@ def request_move(*, help_request: HelpRequest, to_community: Community, by) -> H
             actor=by,
             community=to_community,
         )
-    _update_search(help_request)
+    _update_search(help_request, moved_from=source)
     return help_request
 
 

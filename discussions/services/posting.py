@@ -107,10 +107,11 @@ def render_body(text: str, community: Community) -> tuple[str, list]:
     return render_markdown(text, mention_urls=mentions.mention_urls(people)), people
 
 
-def _update_search(help_request: HelpRequest) -> None:
-    from ..search import update_search_vectors
+def _update_search(help_request: HelpRequest, reply: Reply | None = None) -> None:
+    """Re-index the post just written: the reply alone when there is one, else the request."""
+    from ..search import index_post
 
-    update_search_vectors(help_request=help_request)
+    index_post(help_request=help_request, reply=reply)
 
 
 def _touch(help_request: HelpRequest, now) -> None:
@@ -447,7 +448,7 @@ def reply_create(
     help_request.refresh_from_db(
         fields=["reply_count", "first_reply_at", "status", "last_activity_at"]
     )
-    _update_search(help_request)
+    _update_search(help_request, reply)
 
     url = _reply_url(reply)
     told = _notify_mentioned(mentioned, by=by, help_request=help_request, url=url)
@@ -517,7 +518,7 @@ def reply_edit(*, reply: Reply, by, body: str, base_version=None) -> Reply:
         url=_reply_url(reply),
     )
     _record_edit(post=reply, by=by, community=community, what=f"reply {reply.pk}")
-    _update_search(help_request)
+    _update_search(help_request, reply)
     return reply
 
 

@@ -25,6 +25,7 @@ from ..search import (
     search_requests,
     search_tags,
     similar_requests,
+    typo_correction,
 )
 
 RESULTS_PER_PAGE = 20
@@ -66,23 +67,39 @@ class SearchForm(forms.Form):
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, user=request.user)
     filters = form.filters() if form.is_valid() else None
+    communities = list(form.fields["community"].queryset)
     page = None
+    correction = None
     if filters is not None and not filters.is_empty:
-        page = Paginator(search_requests(user=request.user, filters=filters), RESULTS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+        page = _search_page(request, filters)
+        if filters.q and not page.paginator.count:
+            # Nothing as typed: try close words from what this person may read (SQLite only).
+            scope = [filters.community] if filters.community is not None else communities
+            correction = typo_correction(filters.q, community_ids=[c.pk for c in scope])
+            if correction is not None:
+                corrected = _search_page(request, filters, alternatives=correction.alternatives)
+                if corrected.paginator.count:
+                    page = corrected
+                else:
+                    correction = None
         page.object_list = list(page.object_list)
-        decorate_results(page.object_list, filters.q)
+        decorate_results(page.object_list, correction.text if correction else filters.q)
     context = {
         "form": form,
         "filters": filters,
         "page": page,
+        "correction": correction,
         "tags": search_tags(request.user),
-        "communities": form.fields["community"].queryset,
+        "communities": communities,
     }
     if request.htmx and request.htmx.target == "search-results":
         return render(request, "discussions/search.html#results", context)
     return render(request, "discussions/search.html", context)
+
+
+def _search_page(request: HttpRequest, filters: SearchFilters, alternatives=None):
+    results = search_requests(user=request.user, filters=filters, alternatives=alternatives)
+    return Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 @login_required
