@@ -5,7 +5,7 @@ nothing from a community the person cannot read can appear, whatever the filters
 
 PostgreSQL: one stored `tsvector` per post. A request's covers its title (A) and
 body (B); each reply keeps its own (C), both GIN-indexed (migrations 0003 and
-0006_search_per_reply). A write re-indexes only the post written: a reply costs
+0007_search_per_reply). A write re-indexes only the post written: a reply costs
 one single-row UPDATE however long its thread, and no vector ever holds a whole
 thread (PostgreSQL refuses a tsvector over 1 MB, which a long thread's folded text
 used to reach). A search matches a thread when each word is found somewhere in

@@ -221,7 +221,7 @@ def test_the_migration_rebuilds_vectors_written_the_former_way(community, member
     reply = reply_create(help_request=thread, by=member, body="Run a zanzibar rollback first.")
     removed = reply_create(help_request=thread, by=member, body="Madagascar, maybe?")
     Reply.objects.filter(pk=removed.pk).update(is_removed=True)
-    migration = importlib.import_module("discussions.migrations.0006_search_per_reply")
+    migration = importlib.import_module("discussions.migrations.0007_search_per_reply")
     # As the former design left them: the replies' text in the request's vector, none in replies.
     with connection.schema_editor() as editor:
         migration.restore_thread_vectors(None, editor)

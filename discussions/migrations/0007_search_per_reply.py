@@ -64,7 +64,7 @@ def restore_thread_vectors(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("discussions", "0005_reply_tree_per_thread"),
+        ("discussions", "0006_submission_keys"),
     ]
 
     operations = [
