@@ -45,7 +45,7 @@ COMMUNITIES = 3
 THREADS = 5
 SEEDED_ROOTS = 3  # replies already in each thread, so nested replies have parents at once
 MARKER = re.compile(r"bench:([0-9a-f]{12}):(\d+):(\d+)")
-PERMALINK = re.compile(r"/r/(\d+)/")
+PERMALINK = re.compile(r"/r/(\d+)/|#reply-(\d+)$")
 THREAD = re.compile(r"/help/(\d+)/")
 
 
@@ -192,7 +192,7 @@ class Run:
             if kind != "request" and (match := PERMALINK.search(location)):
                 thread_pk = int(THREAD.search(location).group(1))
                 with self.lock:
-                    self.parents[thread_pk].append(int(match.group(1)))
+                    self.parents[thread_pk].append(int(match.group(1) or match.group(2)))
             self.record(kind, "saved", index, seq)
         elif status >= 500:
             self.record(kind, "5xx", index, seq)

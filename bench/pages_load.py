@@ -137,7 +137,6 @@ def _replies(help_request, shape: str, people) -> None:
 def seed_practica() -> dict:
     """The community, its three threads and a signed-in reader; reused when complete."""
     from django.db import transaction
-    from django.test import Client
 
     from accounts.models import User
     from communities.models import Community, Membership, Role
@@ -194,9 +193,15 @@ def seed_practica() -> dict:
             title=f"Pages: a short question {n}",
             body="What did you check first?",
         )
+    return {"community": community.get_absolute_url(), "threads": urls, "reader": people[-2]}
+
+
+def session_for(person) -> str:
+    from django.test import Client
+
     client = Client()
-    client.force_login(people[-2], backend="django.contrib.auth.backends.ModelBackend")
-    return {"community": community.get_absolute_url(), "threads": urls, "session": client.session.session_key}
+    client.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+    return client.session.session_key
 
 
 # Spirit ----------------------------------------------------------------------
@@ -320,8 +325,10 @@ def main() -> None:
 
     practica = seed_practica()
     spirit = None if args.no_spirit else setup_spirit(args.fresh)
-    # Seeding queued notification emails for a worker that is not running; drop them.
+    # Seeding queued notification emails for a worker that is not running; drop them
+    # (before making the session, which could live in the cache).
     stack.flush_redis()
+    practica["session"] = session_for(practica["reader"])
     print(f"ready in {time.perf_counter() - started:.0f} s", flush=True)
 
     with stack.gunicorn(app="cop_platform.wsgi", env=env, workers=args.workers) as base:
