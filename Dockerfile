@@ -21,9 +21,11 @@ COPY . .
 RUN pip install .
 
 # collectstatic imports the production settings, which refuse to load without a secret
-# key and allowed hosts. These placeholders exist only during the build.
+# key, allowed hosts and Redis (never connected to here). These placeholders exist only
+# during the build.
 ARG BUILD_SECRET_KEY=collectstatic-only-build-placeholder-not-used-at-run-time
-RUN SECRET_KEY="$BUILD_SECRET_KEY" ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+RUN SECRET_KEY="$BUILD_SECRET_KEY" ALLOWED_HOSTS=localhost REDIS_URL=redis://build-placeholder:6379/0 \
+    python manage.py collectstatic --noinput \
     && mkdir -p var/media var/mail \
     && chown -R practica:practica var
 

@@ -6,10 +6,23 @@ each persona holds the same role in both, except the outsider, who holds none.
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from communities.models import Role
 
 from .factories import CommunityFactory, MembershipFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The test database is set up like docker-compose's and the README's: without PostgreSQL's
+    # JIT compiler (a database setting, since PgBouncer refuses it as a connection option).
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET jit = off')
+            connection.close()  # the setting applies to the sessions opened from now on
+    yield
 
 
 @pytest.fixture(autouse=True)

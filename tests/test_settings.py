@@ -1,5 +1,6 @@
 """Production settings refuse to start without their secrets; the env helpers refuse junk."""
 
+import ast
 import os
 import secrets
 import subprocess
@@ -18,7 +19,11 @@ SETUP_PRODUCTION = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'c
 def production_env(**overrides: str | None) -> dict[str, str]:
     """The current environment with production secrets set; None removes a variable."""
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    env.update(SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="practica.example.org")
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="practica.example.org",
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+    )
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)
@@ -53,6 +58,26 @@ def test_production_refuses_to_start_without_allowed_hosts(allowed_hosts):
 
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize("redis_url", [None, "", "  "])
+def test_production_refuses_to_start_without_redis(redis_url):
+    """Rate limits counted per gunicorn worker would let each person post four times the limit."""
+    result = run_python(["-c", SETUP_PRODUCTION], production_env(REDIS_URL=redis_url))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "REDIS_URL" in result.stderr
+
+
+def test_production_shares_the_cache_through_redis():
+    result = run_python(
+        ["-c", SETUP_PRODUCTION + "; from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"],
+        production_env(REDIS_URL="redis://redis.internal:6379/3"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_production_starts_with_its_secrets():
@@ -183,3 +208,60 @@ def test_postgresql_connections_run_without_the_jit_compiler():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+# The database connection, as PgBouncer in transaction mode needs it ----------------
+
+PRINT_DATABASE = (
+    SETUP_PRODUCTION
+    + "; from django.conf import settings; db = settings.DATABASES['default']; "
+    "print(repr((db.get('OPTIONS', {}), db['DISABLE_SERVER_SIDE_CURSORS'], db['CONN_MAX_AGE'], "
+    "db['CONN_HEALTH_CHECKS'])))"
+)
+POSTGRES_URL = "postgres://practica@pgbouncer.internal:6432/practica"
+
+
+def database_settings(**overrides: str | None) -> tuple:
+    result = run_python(["-c", PRINT_DATABASE], production_env(DATABASE_URL=POSTGRES_URL, **overrides))
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip())
+
+
+def test_postgresql_connections_carry_no_startup_options():
+    """PgBouncer in transaction mode refuses a connection with `options` (such as `-c jit=off`)."""
+    options, *_ = database_settings()
+
+    assert "options" not in options
+
+
+def test_server_side_cursors_stay_on_unless_turned_off_for_pgbouncer():
+    assert database_settings(DB_DISABLE_SERVER_SIDE_CURSORS=None)[1] is False
+    assert database_settings(DB_DISABLE_SERVER_SIDE_CURSORS="true")[1] is True
+
+
+def test_connection_age_and_health_checks_come_from_the_environment():
+    assert database_settings(DB_CONN_MAX_AGE=None, DB_CONN_HEALTH_CHECKS=None)[2:] == (60, True)
+    assert database_settings(DB_CONN_MAX_AGE="0", DB_CONN_HEALTH_CHECKS="false")[2:] == (0, False)
+
+
+@pytest.mark.django_db
+def test_the_database_check_warns_while_postgresql_runs_the_jit_compiler():
+    from django.db import connection
+
+    from cop_platform.checks import postgresql_runs_without_jit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+    warnings = postgresql_runs_without_jit(databases=["default"])
+
+    assert [w.id for w in warnings] == ["cop_platform.W001"]
+    assert "ALTER DATABASE" in warnings[0].hint
+
+
+@pytest.mark.django_db
+def test_the_database_check_is_quiet_once_the_jit_compiler_is_off():
+    from cop_platform.checks import postgresql_runs_without_jit
+
+    assert postgresql_runs_without_jit(databases=["default"]) == []

@@ -10,6 +10,9 @@ if not ALLOWED_HOSTS:
 
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must be set in production.")
 DEBUG = False
+# Rate limits, the cache and the Celery broker must be shared by every web process and
+# worker: in-process fallbacks would let each gunicorn worker count its own limits.
+REDIS_URL = env_required("REDIS_URL")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
