@@ -27,4 +27,14 @@
     var box = document.getElementById("expertise-suggestions");
     if (box) box.innerHTML = "";
   });
+  // "N more replies": once htmx has swapped the branch in, move focus to its first new reply,
+  // so keyboard and screen-reader users continue where the link was instead of at the page top.
+  document.addEventListener("htmx:load", function (event) {
+    var target = event.target.matches && event.target.matches("[data-focus-on-load]")
+      ? event.target
+      : event.target.querySelector && event.target.querySelector("[data-focus-on-load]");
+    if (!target) return;
+    target.removeAttribute("data-focus-on-load");
+    target.focus();
+  });
 })();
