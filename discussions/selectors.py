@@ -162,17 +162,16 @@ def share_budget(sizes: list[int], budget: int) -> list[int]:
     """
     levels = [0] * len(sizes)
     remaining = max(budget, 0)
-    left = len(sizes)
-    for i in sorted(range(len(sizes)), key=lambda i: sizes[i]):
-        levels[i] = min(sizes[i], remaining // left)
-        remaining -= levels[i]
-        left -= 1
-    for i, size in enumerate(sizes):
-        if not remaining:
-            break
-        if levels[i] < size:
-            levels[i] += 1
-            remaining -= 1
+    unfilled = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    # Fill the smallest subtrees whole while each fits in an even share of what is left.
+    while unfilled and sizes[unfilled[0]] * len(unfilled) <= remaining:
+        i = unfilled.pop(0)
+        levels[i] = sizes[i]
+        remaining -= sizes[i]
+    if unfilled:
+        share, extra = divmod(remaining, len(unfilled))
+        for n, i in enumerate(sorted(unfilled)):
+            levels[i] = share + (n < extra)
     return levels
 
 

@@ -144,3 +144,88 @@ def test_the_community_list_of_requests_is_pinned(
     assert few == many
     with django_assert_max_num_queries(LIST_BUDGET):
         client.get(url)
+
+
+# Bounded pages (issue 12) -------------------------------------------------------
+
+
+# session, user; community pages' 3; the request; the reply; its next children (with the size of
+# all of them); their shown descendants; my votes on them. (htmx partials have no bell.)
+BRANCH_BUDGET = 10
+# The page without JavaScript also reads the bell, the reply's ancestors and its root's page.
+BRANCH_PAGE_BUDGET = BRANCH_BUDGET + 3
+
+
+def shaped_threads(community, member, authors):
+    from tests.discussions import tree_shapes
+
+    threads = {}
+    for name, build in {
+        "10 replies": lambda hr: tree_shapes.nested(hr, authors, roots=5, per_root=1),
+        "1,000 flat": lambda hr: tree_shapes.nested(hr, authors, roots=1000, per_root=0),
+        "1,000 wide": tree_and(tree_shapes.wide, authors),
+        "1,000 deep": tree_and(tree_shapes.deep, authors),
+        "1,000 mixed": tree_and(tree_shapes.mixed, authors),
+        "1,000 nested": tree_and(tree_shapes.nested, authors),
+    }.items():
+        help_request = HelpRequestFactory(community=community, author=member, tags=["kubernetes"])
+        threads[name] = (help_request, build(help_request))
+    return threads
+
+
+def tree_and(build, authors):
+    return lambda help_request: build(help_request, authors)
+
+
+def test_a_bounded_thread_page_costs_the_same_queries_whatever_the_shape(
+    client, community, member, core, moderator
+):
+    """Guards: a query per subtree for its first replies (one windowed query reads them all)."""
+    threads = shaped_threads(community, member, [core, moderator, UserFactory()])
+    client.force_login(member)
+    client.get(threads["10 replies"][0].get_absolute_url())  # warm per-process caches
+
+    counts = {
+        name: count_queries(client, help_request.get_absolute_url())
+        for name, (help_request, _) in threads.items()
+    }
+    counts["helpful"] = count_queries(
+        client, threads["1,000 mixed"][0].get_absolute_url(), sort="helpful"
+    )
+
+    # A flat thread has no descendants to read: one query fewer, never more.
+    assert counts == dict.fromkeys(counts, THREAD_BUDGET) | {"1,000 flat": THREAD_BUDGET - 1}
+    for help_request, _ in threads.values():
+        page = client.get(help_request.get_absolute_url()).content.decode()
+        assert page.count('class="reply-body"') <= PAGE_REPLIES
+
+
+def test_the_branch_read_costs_the_same_queries_small_and_large(
+    client, community, member, core, moderator
+):
+    """Guards: a query per child for its subtree, per reply for its author or my vote."""
+    threads = shaped_threads(community, member, [core, moderator, UserFactory()])
+    client.force_login(member)
+
+    def branch_url(name, index):
+        help_request, replies = threads[name]
+        reply = [r for r in replies if r.numchild][index]
+        return reverse("discussions:reply_branch", args=[community.slug, help_request.pk, reply.pk])
+
+    urls = [branch_url("10 replies", 0), branch_url("1,000 wide", 0), branch_url("1,000 deep", -1)]
+    urls += [branch_url("1,000 mixed", 1), branch_url("1,000 nested", 3)]
+    client.get(urls[0])  # warm per-process caches
+
+    def count(url, **headers):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, **headers)
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    htmx = [count(url, HTTP_HX_REQUEST="true") for url in urls]
+    pages = [count(url) for url in urls]
+
+    # A read that finds nothing (children without replies, a top-level reply's ancestors) is
+    # skipped: fewer queries, never more. The mixed thread's branch does every read.
+    assert max(htmx) == htmx[3] == BRANCH_BUDGET
+    assert max(pages) == pages[3] == BRANCH_PAGE_BUDGET
