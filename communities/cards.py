@@ -58,44 +58,69 @@ def bump(community_id: int | None) -> None:
     transaction.on_commit(lambda: _bump_now(key))
 
 
-def _render(community) -> dict:
+def _charter(community) -> dict:
     from charter.selectors import charter_for
-    from discussions.selectors import latest_requests
-    from meetings.selectors import next_meeting
 
     charter = charter_for(community)
     approved = charter.approved_version if charter else None
-    return {
-        "has_charter": charter is not None,
-        "charter_state": charter.state if charter else "",
-        "charter": render_to_string(
+    html = ""
+    if approved:
+        html = render_to_string(
             "communities/detail.html#charter_card", {"community": community, "approved": approved}
         )
-        if approved
-        else "",
-        "requests": render_to_string(
-            "communities/detail.html#request_list",
-            {"community": community, "help_requests": latest_requests(community)},
-        ),
-        "meeting": render_to_string(
-            "meetings/includes/_next_meeting.html",
-            {"community": community, "next_meeting": next_meeting(community)},
-        ),
-    }
+    # The charter's state too: the draft card for core members and sponsors reads it.
+    return {"html": html, "exists": charter is not None, "state": charter.state if charter else ""}
 
 
-def community_cards(community) -> dict:
-    """The community's cards as HTML (and the charter's state), from the cache when it has them."""
+def _requests(community) -> str:
+    from discussions.selectors import latest_requests
+
+    return render_to_string(
+        "communities/detail.html#request_list",
+        {"community": community, "help_requests": latest_requests(community)},
+    )
+
+
+def _meeting(community) -> str:
+    from meetings.selectors import next_meeting
+
+    return render_to_string(
+        "meetings/includes/_next_meeting.html",
+        {"community": community, "next_meeting": next_meeting(community)},
+    )
+
+
+CARDS = {"charter": _charter, "requests": _requests, "meeting": _meeting}
+# Cards that show a time: one copy per time zone.
+ZONED = {"meeting"}
+
+
+def community_cards(community, *, wanted) -> dict:
+    """The `wanted` cards of the community (HTML; the charter's with its state), cached.
+
+    Only the cards the viewer may see are asked for, so a visitor who may not read the
+    requests or meetings never has them read, rendered or cached on their behalf.
+    """
     version_key = _version_key(community.pk)
     version = cache.get(version_key)
     if version is None:
         cache.add(version_key, _new_version(), timeout=None)
         version = cache.get(version_key)
-    key = f"community-cards:{community.pk}:{version}:{timezone.get_current_timezone_name()}"
-    cards = cache.get(key)
-    if cards is None:
-        cards = _render(community)
-        cache.set(key, cards, timeout=getattr(settings, "COMMUNITY_CARDS_SECONDS", TTL))
+    zone = timezone.get_current_timezone_name()
+    keys = {
+        name: f"community-cards:{community.pk}:{version}:{name}"
+        + (f":{zone}" if name in ZONED else "")
+        for name in wanted
+    }
+    found = cache.get_many(list(keys.values()))
+    cards, missing = {}, {}
+    for name, key in keys.items():
+        if key in found:
+            cards[name] = found[key]
+        else:
+            cards[name] = missing[key] = CARDS[name](community)
+    if missing:
+        cache.set_many(missing, timeout=getattr(settings, "COMMUNITY_CARDS_SECONDS", TTL))
     return cards
 
 

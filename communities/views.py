@@ -81,19 +81,22 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.community
     # The charter, requests and meeting cards are the same for every viewer: cached (see
     # communities/cards.py). Whether this viewer sees them is decided here and in the template.
-    card_html = cards.community_cards(community)
+    wanted = ["charter"]
+    if access.can_read:
+        wanted.append("requests")
+    if can_read_meetings(access):
+        wanted.append("meeting")
+    card_html = cards.community_cards(community, wanted=wanted)
     context = {
         "access": access,
         "community": community,
         "counts": selectors.community_counts(community),
         "stewards": selectors.stewards(community),
         "tags": community.tags.all(),
-        "cards": card_html,
+        "charter_card": card_html["charter"],
+        "request_list": card_html.get("requests", ""),
+        "meeting_card": card_html.get("meeting", ""),
     }
-    if access.can_read:
-        context["request_list"] = card_html["requests"]
-    if can_read_meetings(access):
-        context["meeting_card"] = card_html["meeting"]
     if access.can_moderate:
         context["pending_requests"] = community.join_requests.filter(status=RequestStatus.PENDING).count()
         context["open_flags"] = community.flags.filter(status=FlagStatus.OPEN).count()
