@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CommunitiesConfig(AppConfig):
     name = "communities"
     verbose_name = "Communities and membership"
+
+    def ready(self) -> None:
+        from . import cards
+
+        cards.connect()

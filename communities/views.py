@@ -8,14 +8,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.adapter import INVITATION_SESSION_KEY
-from charter.selectors import charter_for
 from cop_platform.views import safe_next
 from discussions.models import FlagStatus
-from discussions.selectors import latest_requests
 from meetings.permissions import can_read_meetings
-from meetings.selectors import next_meeting
 
-from . import selectors, services
+from . import cards, selectors, services
 from .forms import (
     CommunityForm,
     DeclineForm,
@@ -82,18 +79,24 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_access_or_404(request, slug)
     community = access.community
+    # The charter, requests and meeting cards are the same for every viewer: cached (see
+    # communities/cards.py). Whether this viewer sees them is decided here and in the template.
+    wanted = ["charter"]
+    if access.can_read:
+        wanted.append("requests")
+    if can_read_meetings(access):
+        wanted.append("meeting")
+    card_html = cards.community_cards(community, wanted=wanted)
     context = {
         "access": access,
         "community": community,
         "counts": selectors.community_counts(community),
         "stewards": selectors.stewards(community),
         "tags": community.tags.all(),
-        "charter": charter_for(community),
+        "charter_card": card_html["charter"],
+        "request_list": card_html.get("requests", ""),
+        "meeting_card": card_html.get("meeting", ""),
     }
-    if access.can_read:
-        context["help_requests"] = latest_requests(community)
-    if can_read_meetings(access):
-        context["next_meeting"] = next_meeting(community)
     if access.can_moderate:
         context["pending_requests"] = community.join_requests.filter(status=RequestStatus.PENDING).count()
         context["open_flags"] = community.flags.filter(status=FlagStatus.OPEN).count()

@@ -27,4 +27,21 @@
     var box = document.getElementById("expertise-suggestions");
     if (box) box.innerHTML = "";
   });
+  // A flag form answered 400 (a refusal, with its message) is swapped in like a success.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status !== 400) return;
+    if (!event.detail.target.closest || !event.detail.target.closest("[data-flag-box]")) return;
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  });
+  // "N more replies": once htmx has swapped the branch in, move focus to its first new reply,
+  // so keyboard and screen-reader users continue where the link was instead of at the page top.
+  document.addEventListener("htmx:load", function (event) {
+    var target = event.target.matches && event.target.matches("[data-focus-on-load]")
+      ? event.target
+      : event.target.querySelector && event.target.querySelector("[data-focus-on-load]");
+    if (!target) return;
+    target.removeAttribute("data-focus-on-load");
+    target.focus();
+  });
 })();

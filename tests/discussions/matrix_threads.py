@@ -92,6 +92,8 @@ ROWS: dict[str, Row] = {
     ),
     "discussions:thread": Row(get=readers(OK), kwargs=lambda w: (steward_reply(w), thread(w))[1]),
     "discussions:reply_permalink": Row(get=readers(REDIRECT), kwargs=thread_with_reply),
+    # "N more replies": the reply's further children, a page without JavaScript.
+    "discussions:reply_branch": Row(get=readers(OK), kwargs=thread_with_reply),
     "discussions:reply": Row(
         get=participants(OK),
         post=participants(REDIRECT),

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from discussions.models import HelpfulVote, HelpRequest, Reply, count_tree, path_step
+from discussions.selectors import PAGE_REPLIES
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import UserFactory
 
@@ -99,7 +100,9 @@ def test_a_thread_costs_the_same_queries_at_10_and_at_1000_replies(
 
     assert few == many == helpful <= THREAD_BUDGET
     shown = client.get(large.get_absolute_url()).content.decode().count('class="reply-body"')
-    assert shown == 20 * 40  # the first page's 20 roots with their whole subtrees
+    # Bounded since issue 12: the first page's 20 roots and the first of their subtrees, 50 in all
+    # (it was 20 * 40, every subtree whole; the rest is behind "N more replies").
+    assert shown == PAGE_REPLIES
 
 
 def test_the_thread_page_with_1000_replies_is_correct_not_just_cheap(
@@ -116,7 +119,11 @@ def test_the_thread_page_with_1000_replies_is_correct_not_just_cheap(
             yield node
             yield from walk(node.children)
 
-    assert sum(1 for _ in walk(page.nodes)) == 800
+    # Bounded since issue 12 (it was 800: 20 whole subtrees of 40); what is not shown is counted
+    # in the "more" links, so nothing of the page's 20 subtrees is lost.
+    nodes = list(walk(page.nodes))
+    assert len(nodes) == PAGE_REPLIES
+    assert len(nodes) + sum(node.more for node in nodes) == 800
     assert page.total == 25
 
 
@@ -137,3 +144,88 @@ def test_the_community_list_of_requests_is_pinned(
     assert few == many
     with django_assert_max_num_queries(LIST_BUDGET):
         client.get(url)
+
+
+# Bounded pages (issue 12) -------------------------------------------------------
+
+
+# session, user; community pages' 3; the request; the reply; its next children (with the size of
+# all of them); their shown descendants; my votes on them. (htmx partials have no bell.)
+BRANCH_BUDGET = 10
+# The page without JavaScript also reads the bell, the reply's ancestors and its root's page.
+BRANCH_PAGE_BUDGET = BRANCH_BUDGET + 3
+
+
+def shaped_threads(community, member, authors):
+    from tests.discussions import tree_shapes
+
+    threads = {}
+    for name, build in {
+        "10 replies": lambda hr: tree_shapes.nested(hr, authors, roots=5, per_root=1),
+        "1,000 flat": lambda hr: tree_shapes.nested(hr, authors, roots=1000, per_root=0),
+        "1,000 wide": tree_and(tree_shapes.wide, authors),
+        "1,000 deep": tree_and(tree_shapes.deep, authors),
+        "1,000 mixed": tree_and(tree_shapes.mixed, authors),
+        "1,000 nested": tree_and(tree_shapes.nested, authors),
+    }.items():
+        help_request = HelpRequestFactory(community=community, author=member, tags=["kubernetes"])
+        threads[name] = (help_request, build(help_request))
+    return threads
+
+
+def tree_and(build, authors):
+    return lambda help_request: build(help_request, authors)
+
+
+def test_a_bounded_thread_page_costs_the_same_queries_whatever_the_shape(
+    client, community, member, core, moderator
+):
+    """Guards: a query per subtree for its first replies (one windowed query reads them all)."""
+    threads = shaped_threads(community, member, [core, moderator, UserFactory()])
+    client.force_login(member)
+    client.get(threads["10 replies"][0].get_absolute_url())  # warm per-process caches
+
+    counts = {
+        name: count_queries(client, help_request.get_absolute_url())
+        for name, (help_request, _) in threads.items()
+    }
+    counts["helpful"] = count_queries(
+        client, threads["1,000 mixed"][0].get_absolute_url(), sort="helpful"
+    )
+
+    # A flat thread has no descendants to read: one query fewer, never more.
+    assert counts == dict.fromkeys(counts, THREAD_BUDGET) | {"1,000 flat": THREAD_BUDGET - 1}
+    for help_request, _ in threads.values():
+        page = client.get(help_request.get_absolute_url()).content.decode()
+        assert page.count('class="reply-body"') <= PAGE_REPLIES
+
+
+def test_the_branch_read_costs_the_same_queries_small_and_large(
+    client, community, member, core, moderator
+):
+    """Guards: a query per child for its subtree, per reply for its author or my vote."""
+    threads = shaped_threads(community, member, [core, moderator, UserFactory()])
+    client.force_login(member)
+
+    def branch_url(name, index):
+        help_request, replies = threads[name]
+        reply = [r for r in replies if r.numchild][index]
+        return reverse("discussions:reply_branch", args=[community.slug, help_request.pk, reply.pk])
+
+    urls = [branch_url("10 replies", 0), branch_url("1,000 wide", 0), branch_url("1,000 deep", -1)]
+    urls += [branch_url("1,000 mixed", 1), branch_url("1,000 nested", 3)]
+    client.get(urls[0])  # warm per-process caches
+
+    def count(url, **headers):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, **headers)
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    htmx = [count(url, HTTP_HX_REQUEST="true") for url in urls]
+    pages = [count(url) for url in urls]
+
+    # A read that finds nothing (children without replies, a top-level reply's ancestors) is
+    # skipped: fewer queries, never more. The mixed thread's branch does every read.
+    assert max(htmx) == htmx[3] == BRANCH_BUDGET
+    assert max(pages) == pages[3] == BRANCH_PAGE_BUDGET

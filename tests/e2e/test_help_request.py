@@ -9,6 +9,7 @@ from communities.models import Role
 from discussions.models import HelpRequest, Reply, RequestStatus
 from discussions.services import posting
 from notifications.models import Kind, Notification
+from tests.discussions.factories import ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 from .helpers import Journey, sign_in, sign_out
@@ -139,6 +140,29 @@ def test_a_member_asks_an_expert_answers_a_colleague_follows_up_and_the_asker_ac
     expect(page.locator(f"#helpful-{expert_reply.pk}")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(f"#helpful-{expert_reply.pk}")).to_have_attribute("aria-pressed", "true")
+    sign_out(page)
+
+    # A busy answer: its replies beyond the page's 50 wait behind "N more replies", which loads
+    # them in place and moves focus to the first of them.
+    for n in range(60):
+        ReplyFactory(
+            parent=expert_reply,
+            author=moderator if n % 2 else colleague,
+            body=f"Follow-up {n}",
+            body_html=f"<p>Follow-up {n}</p>",
+        )
+    children = list(Reply.objects.get_children(expert_reply))
+    sign_in(page, moderator.email)
+    page.goto(request.get_absolute_url())
+    expect(page.locator(f"#reply-{children[48].pk}")).to_be_visible()
+    expect(page.locator(f"#reply-{children[49].pk}")).to_have_count(0)
+    more = page.get_by_role("link", name="12 more replies to Aisha Bello")
+    more.click()
+    first_new = page.locator(f"#reply-{children[49].pk}")
+    expect(first_new).to_be_focused()
+    expect(more).to_have_count(0)
+    expect(page.locator(f"#reply-{expert_reply.pk} .replies-nested > li.reply")).to_have_count(61)
+    journey.check(page, "more-replies")
     sign_out(page)
 
     # The asker accepts the expert's answer.
