@@ -174,3 +174,10 @@ def sticking_out(page: Page) -> list[str]:
             return out.slice(0, 8);
         }"""
     )
+
+
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has finished its requests and settling: a swap shows its new content a
+    moment (htmx's settle delay) before it restores focus, so a key pressed in between would go
+    to an element that is about to be replaced."""
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)

@@ -12,7 +12,7 @@ from notifications.models import Kind, Notification
 from tests.discussions.factories import ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-from .helpers import Journey, sign_in, sign_out
+from .helpers import Journey, htmx_settled, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -135,9 +135,11 @@ def test_a_member_asks_an_expert_answers_a_colleague_follows_up_and_the_asker_ac
     ).to_have_attribute("aria-pressed", "true")
     # The vote swaps the button for its new state; keyboard focus stays on it.
     expect(page.locator(f"#helpful-{expert_reply.pk}")).to_be_focused()
+    htmx_settled(page)
     page.keyboard.press("Enter")
     expect(page.locator(f"#helpful-{expert_reply.pk}")).to_have_attribute("aria-pressed", "false")
     expect(page.locator(f"#helpful-{expert_reply.pk}")).to_be_focused()
+    htmx_settled(page)
     page.keyboard.press("Enter")
     expect(page.locator(f"#helpful-{expert_reply.pk}")).to_have_attribute("aria-pressed", "true")
     sign_out(page)
