@@ -14,8 +14,8 @@ card shows (`bump`), so no service has to remember it. The bump runs at once and
 on commit: at once so the writer's next page is fresh, on commit so a reader who cached
 the old rows between the two has them replaced. Writes through `QuerySet.update()`
 send no signal; those that change a card (reply counts, RSVP counts, last activity)
-come with a saved row that does (the reply, the RSVP). `TTL` bounds what is left:
-relative times ("2 hours ago", "Happening now"), a person's new display name on a
+come with a saved row that does (the reply, the RSVP). `settings.COMMUNITY_CARDS_SECONDS`
+bounds what is left: relative times ("2 hours ago", "Happening now"), a person's new display name on a
 card (a profile edit does not know which cards show it) and any missed write.
 """
 
@@ -27,9 +27,6 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone
-
-# Seconds; 0 turns the cache off (the page then reads everything on every request).
-TTL = 60
 
 
 def _version_key(community_id: int) -> str:
@@ -120,7 +117,7 @@ def community_cards(community, *, wanted) -> dict:
         else:
             cards[name] = missing[key] = CARDS[name](community)
     if missing:
-        cache.set_many(missing, timeout=getattr(settings, "COMMUNITY_CARDS_SECONDS", TTL))
+        cache.set_many(missing, timeout=settings.COMMUNITY_CARDS_SECONDS)
     return cards
 
 

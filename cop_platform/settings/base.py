@@ -31,6 +31,8 @@ SITE_NAME = env_str("SITE_NAME", "Practica")
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", urlsplit(SITE_URL).hostname or "practica.localhost")
 # Meetings: occurrences exist this many days ahead; a reminder claim older than the lease is retried.
 MEETINGS_WINDOW_DAYS = env_int("MEETINGS_WINDOW_DAYS", 120)
+# Seconds the community page's cards stay cached (they are also forgotten on every write); 0: off.
+COMMUNITY_CARDS_SECONDS = env_int("COMMUNITY_CARDS_SECONDS", 60)
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
 
 INSTALLED_APPS = [
