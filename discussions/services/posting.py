@@ -193,6 +193,19 @@ def _submitted(model, *, by, submission_key):
     return earlier
 
 
+def _create_once(model, create, *, by, submission_key):
+    """`create()` in a savepoint; if the same form's insert won a race (the unique
+    submission key), the post it made instead. Returns (post, created)."""
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        earlier = _submitted(model, by=by, submission_key=submission_key)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
 class EditConflict(ValidationError):
     """The post changed since the editor opened it; carries the post as it is now."""
 
@@ -255,25 +268,25 @@ def help_request_create(
     ratelimit.hit(user=by, action="request")
     body_html, mentioned = render_body(body, community)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            help_request = HelpRequest.objects.create(
-                community=community,
-                author=by,
-                author_unit_id=by.unit_id,
-                title=title,
-                body=body,
-                body_html=body_html,
-                created_at=now,
-                last_activity_at=now,
-                submission_key=submission_key,
-            )
-    except IntegrityError:
+    help_request, created = _create_once(
+        HelpRequest,
+        lambda: HelpRequest.objects.create(
+            community=community,
+            author=by,
+            author_unit_id=by.unit_id,
+            title=title,
+            body=body,
+            body_html=body_html,
+            created_at=now,
+            last_activity_at=now,
+            submission_key=submission_key,
+        ),
+        by=by,
+        submission_key=submission_key,
+    )
+    if not created:
         # The same form sent twice at once: our insert waited for the other one's commit.
-        earlier = _submitted(HelpRequest, by=by, submission_key=submission_key)
-        if earlier is None:
-            raise
-        return earlier
+        return help_request
     if tags:
         help_request.tags.set(tags)
     _follow(help_request, by)
@@ -415,8 +428,9 @@ def reply_create(
     if parent is not None and parent.depth >= MAX_REPLY_DEPTH:
         # Too deep to indent further: become the replied-to reply's sibling, still answering it.
         tree_parent = Reply.objects.get_parent(parent)
-    try:
-        reply = _add_reply(
+    reply, created = _create_once(
+        Reply,
+        lambda: _add_reply(
             help_request=help_request,
             parent=tree_parent,
             author=by,
@@ -426,13 +440,13 @@ def reply_create(
             body_html=body_html,
             created_at=now,
             submission_key=submission_key,
-        )
-    except IntegrityError:
+        ),
+        by=by,
+        submission_key=submission_key,
+    )
+    if not created:
         # The same key sent to another thread at once (the lock above covers only this thread).
-        earlier = _submitted(Reply, by=by, submission_key=submission_key)
-        if earlier is None:
-            raise
-        return earlier
+        return reply
 
     HelpRequest.objects.filter(pk=help_request.pk).update(
         reply_count=F("reply_count") + 1, last_activity_at=now

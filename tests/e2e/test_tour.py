@@ -291,26 +291,8 @@ def test_tour_of_the_main_pages_as_member_moderator_and_sponsor(
     ]:
         phone.goto(path)
         journey.check(phone, step)
-        assert _horizontal_overflow(phone) == [], f"{path} is wider than the phone's screen"
+        assert sticking_out(phone) == [], f"{path} is wider than the phone's screen"
         assert page_width(phone) <= PHONE["width"], f"{path} scrolls sideways on a phone"
-
-
-def _horizontal_overflow(page: Page) -> list[str]:
-    """Elements that stick out past the right edge of the viewport (ignoring scrollable table wrappers)."""
-    return page.evaluate(
-        """() => {
-            const width = document.documentElement.clientWidth;
-            const out = [];
-            for (const el of document.querySelectorAll('body *')) {
-                if (el.closest('.table-wrap')) continue;
-                const r = el.getBoundingClientRect();
-                if (r.width && r.right > width + 1) {
-                    out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
-                }
-            }
-            return out.slice(0, 10);
-        }"""
-    )
 
 
 DEMO_PASSWORD = "practica-demo"  # noqa: S105 - the demo's published password
