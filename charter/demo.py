@@ -202,7 +202,7 @@ def _python_practitioners(stdout) -> None:
     v2 = services.charter_submit(
         charter=charter,
         by=hannah,
-        note="Adds buddies and a fourth objective after the vision round.",
+        note="Gives newcomers the first half of each clinic and adds a fourth objective after the vision round.",
     )
     services.charter_request_changes(
         version=v2,

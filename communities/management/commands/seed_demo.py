@@ -311,8 +311,8 @@ who see each end of that chain.
 
 ## How we work
 
-Membership is by request so that we can pair each newcomer with someone from another
-unit. Tell us in your request what data you work with.
+Membership is by request so that we know which data each newcomer works with and can
+point them to the right people. Tell us in your request what data you work with.
 
 We meet monthly in Leeds and online to review the *data quality log*.
 """,
