@@ -92,6 +92,11 @@ class ReplyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # a reply's place in the tree is computed by the service
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a row would orphan the replies below it and leave its ancestors' counts
+        # wrong; moderators remove a reply instead (the thread keeps its place and its replies).
+        return False
+
 
 @admin.register(HelpfulVote)
 class HelpfulVoteAdmin(admin.ModelAdmin):
