@@ -23,7 +23,7 @@ from meetings.services.series import series_create
 from notifications.tasks import send_due_digests
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-from .helpers import Journey, sign_in
+from .helpers import Journey, htmx_settled, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -82,10 +82,12 @@ def test_a_member_rsvps_gets_the_reminder_with_the_ics_and_unsubscribes_from_dig
     # Focus stays on the answer given, and the names agree with the counts beside them.
     expect(page.get_by_role("button", name="Going", exact=True)).to_be_focused()
     expect(people).to_contain_text(member.name)
+    htmx_settled(page)
     page.get_by_role("button", name="Maybe", exact=True).press("Enter")
     expect(page.get_by_role("status")).to_have_text("You answered maybe.")
     expect(page.get_by_role("button", name="Maybe", exact=True)).to_be_focused()
     expect(people.locator("h3:has-text('Maybe') + ul")).to_contain_text(member.name)
+    htmx_settled(page)
     page.get_by_role("button", name="Going", exact=True).press("Enter")
     expect(page.get_by_role("status")).to_have_text("You are going.")
     journey.check(page, "going")
