@@ -257,13 +257,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="drop the database first")
     args = parser.parse_args()
 
-    created = stack.ensure_database(DATABASE, fresh=args.fresh)
-    stack.flush_redis()
-    env = stack.practica_env(DATABASE)
-    stack.manage(env, "migrate", "--noinput", "-v0")
-    if created or args.fresh or not (stack.VAR / "practica" / "staticfiles").exists():
-        stack.manage(env, "collectstatic", "--noinput", "-v0")
-    stack.setup_django(DATABASE)
+    env = stack.prepare_practica(DATABASE, fresh=args.fresh)
     from django.conf import settings
 
     started = time.perf_counter()

@@ -314,13 +314,7 @@ def main() -> None:
         sys.exit("wrk is missing: apt-get install wrk")
 
     started = time.perf_counter()
-    created = stack.ensure_database(DATABASE, fresh=args.fresh)
-    stack.flush_redis()
-    env = stack.practica_env(DATABASE)
-    stack.manage(env, "migrate", "--noinput", "-v0")
-    if created or args.fresh or not (stack.VAR / "practica" / "staticfiles").exists():
-        stack.manage(env, "collectstatic", "--noinput", "-v0")
-    stack.setup_django(DATABASE)
+    env = stack.prepare_practica(DATABASE, fresh=args.fresh)
     from django.conf import settings
 
     practica = seed_practica()

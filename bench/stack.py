@@ -98,6 +98,19 @@ def setup_django(database: str) -> None:
     django.setup()
 
 
+def prepare_practica(database: str, *, fresh: bool = False) -> dict[str, str]:
+    """A migrated Practica database with collected static files, Redis flushed and Django set up
+    in this process on that database. Returns the environment gunicorn runs with."""
+    created = ensure_database(database, fresh=fresh)
+    flush_redis()
+    env = practica_env(database)
+    manage(env, "migrate", "--noinput", "-v0")
+    if created or fresh or not (VAR / "practica" / "staticfiles").exists():
+        manage(env, "collectstatic", "--noinput", "-v0")
+    setup_django(database)
+    return env
+
+
 def manage(env: dict[str, str], *args: str, python: str = sys.executable, cwd: Path = ROOT) -> None:
     subprocess.run([python, "manage.py", *args], cwd=cwd, env=env, check=True)  # noqa: S603
 

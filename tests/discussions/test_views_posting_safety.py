@@ -6,22 +6,15 @@ import re
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
 
 from discussions.models import HelpRequest, Reply, Revision
 from discussions.services import posting
 from tests.discussions.factories import ReplyFactory
+from tests.discussions.test_views_threads import url
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-def url(name, request=None, reply=None, slug=None):
-    if request is None:
-        return reverse(f"discussions:{name}", args=[slug])
-    args = [request.community.slug, request.pk] + ([reply.pk] if reply else [])
-    return reverse(f"discussions:{name}", args=args)
 
 
 @pytest.fixture
