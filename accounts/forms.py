@@ -1,7 +1,7 @@
 from django import forms
 from django.urls import reverse
 
-from cop_platform.forms import Textarea
+from core.forms import Textarea
 
 from .models import OrganisationalUnit, User, time_zone_choices
 

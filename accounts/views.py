@@ -8,7 +8,7 @@ from taggit.models import Tag
 
 from communities.models import Community, Membership
 from communities.policy import can_edit_profile
-from cop_platform.views import safe_next
+from core.http import safe_next
 
 from .forms import PeopleFilterForm, ProfileForm
 from .models import User

@@ -11,19 +11,11 @@ never rests on colour alone.
 """
 
 import datetime as dt
-import difflib
-import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
-from cop_platform.markdown import render_markdown
-
-# Words, runs of whitespace, and single punctuation marks: whitespace is kept as tokens
-# so that the rebuilt text keeps its line breaks.
-TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
+from core.diff import WordDiff, mark_change, readable_text, word_diff
 
 SECTIONS = (
     ("purpose", "Purpose"),
@@ -33,53 +25,6 @@ SECTIONS = (
     ("pitch", "Value proposition"),
     ("revisit_by", "Revisit by"),
 )
-
-
-def _tokens(text: str) -> list[str]:
-    return TOKEN_RE.findall(text or "")
-
-
-def _mark(tag: str, label: str, tokens: list[str]) -> str:
-    return f'<{tag}><span class="visually-hidden">[{label}: </span>{escape("".join(tokens))}<span class="visually-hidden">]</span></{tag}>'
-
-
-@dataclass(frozen=True)
-class WordDiff:
-    """One section compared: the old text with removals marked, the new with additions marked,
-    and both marks inline in a single `combined` text."""
-
-    old: SafeString
-    new: SafeString
-    combined: SafeString
-    changed: bool
-
-
-def word_diff(old: str, new: str) -> WordDiff:
-    a, b = _tokens(old), _tokens(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    left, right, both = [], [], []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            same = escape("".join(a[i1:i2]))
-            left.append(same)
-            right.append(same)
-            both.append(same)
-            continue
-        if i2 > i1:
-            removed = _mark("del", "removed", a[i1:i2])
-            left.append(removed)
-            both.append(removed)
-        if j2 > j1:
-            added = _mark("ins", "added", b[j1:j2])
-            right.append(added)
-            both.append(added)
-    changed = a != b
-    return WordDiff(
-        old=mark_safe("".join(left)),  # noqa: S308 - every token above is escaped
-        new=mark_safe("".join(right)),  # noqa: S308
-        combined=mark_safe("".join(both)),  # noqa: S308
-        changed=changed,
-    )
 
 
 def objectives_text(objectives: list[dict]) -> str:
@@ -96,90 +41,6 @@ def objectives_text(objectives: list[dict]) -> str:
 
 
 MARKDOWN_SECTIONS = {"purpose", "vision", "strategy", "pitch"}
-BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "hr"}
-LISTS = {"ul", "ol"}
-
-
-class _ReadableText(HTMLParser):
-    """Sanitised HTML back to plain text: one line per paragraph, heading or list item."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[bool, str]] = []  # (is a list item, text)
-        self.lists: list[list] = []  # per open list: [ordered?, next number]
-        self.buffer: list[str] = []
-        self.prefix = ""
-        self.in_pre = 0
-        self.cells = 0
-
-    def _flush(self) -> None:
-        text = "".join(self.buffer)
-        text = text.strip("\n") if self.in_pre else re.sub(r"\s+", " ", text).strip()
-        if text:
-            self.blocks.append((bool(self.prefix), self.prefix + text))
-            self.prefix = ""
-        self.buffer = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in LISTS:
-            self._flush()
-            start = dict(attrs).get("start") if tag == "ol" else None
-            self.lists.append([tag == "ol", int(start) if start and start.isdigit() else 1])
-        elif tag in BLOCKS:
-            self._flush()
-            if tag == "li" and self.lists:
-                kind = self.lists[-1]
-                marker = f"{kind[1]}." if kind[0] else "•"
-                kind[1] += 1
-                self.prefix = "  " * (len(self.lists) - 1) + marker + " "
-            elif tag == "hr":
-                self.blocks.append((False, "―"))
-            elif tag == "pre":
-                self.in_pre += 1
-            elif tag == "tr":
-                self.cells = 0
-        elif tag in ("td", "th"):
-            if self.cells:
-                self.buffer.append(" | ")
-            self.cells += 1
-        elif tag == "br":
-            self.buffer.append("\n")
-        elif tag == "img":
-            self.buffer.append(dict(attrs).get("alt") or "")
-
-    def handle_endtag(self, tag):
-        if tag in LISTS:
-            self._flush()
-            if self.lists:
-                self.lists.pop()
-        elif tag in BLOCKS:
-            self._flush()
-            if tag == "pre":
-                self.in_pre = max(0, self.in_pre - 1)
-
-    def handle_data(self, data):
-        self.buffer.append(data)
-
-    def text(self) -> str:
-        self._flush()
-        out = ""
-        previous_item = None
-        for is_item, text in self.blocks:
-            if out:
-                out += "\n" if is_item and previous_item else "\n\n"
-            out += text
-            previous_item = is_item
-        return out
-
-
-def readable_text(markdown: str | None) -> str:
-    """The Markdown as its readers see it on the charter page, as plain text."""
-    parser = _ReadableText()
-    parser.feed(render_markdown(markdown or ""))
-    parser.close()
-    return parser.text()
-
-
 def _readable_date(value: str | None) -> str:
     if not value:
         return ""
@@ -261,19 +122,19 @@ def objectives_diff(old: list[dict], new: list[dict]) -> WordDiff:
     moved = set(kept) - _longest_increasing(kept)
     for i, j in pairs:
         if j is None:
-            line = _mark("del", "removed", [f"{i + 1}. {_objective_words(old[i])}"])
+            line = mark_change("del", "removed", [f"{i + 1}. {_objective_words(old[i])}"])
             left.append(line)
             both.append(line)
             changed = True
             continue
         if i is None:
-            line = _mark("ins", "added", [f"{j + 1}. {_objective_words(new[j])}"])
+            line = mark_change("ins", "added", [f"{j + 1}. {_objective_words(new[j])}"])
             right.append(line)
             both.append(line)
             changed = True
             continue
         words = word_diff(_objective_words(old[i]), _objective_words(new[j]))
-        note = (" " + _mark("ins", "added", [f"(moved from {i + 1})"])) if i in moved else ""
+        note = (" " + mark_change("ins", "added", [f"(moved from {i + 1})"])) if i in moved else ""
         left.append(f"{i + 1}. {words.old}")
         right.append(f"{j + 1}. {words.new}{note}")
         both.append(f"{j + 1}. {words.combined}{note}")

@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.forms import formset_factory
 
-from cop_platform.forms import SaneDateField, Textarea, too_long_message
+from core.forms import SaneDateField, Textarea, too_long_message
 
 TEXTAREA = {"rows": 6}
 # A section of the charter is read in one sitting: as long as the longest post, no longer.

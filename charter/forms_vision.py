@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.html import format_html
 
-from cop_platform.forms import Textarea, too_long_message
+from core.forms import Textarea, too_long_message
 
 from .models import Beneficiary, Horizon, Objective, Prompt
 from .services.stories import MAX_MINUTES_SAVED

@@ -1,7 +1,7 @@
 from django import forms
 from taggit.forms import TagField
 
-from cop_platform.forms import Textarea
+from core.forms import Textarea
 
 from .models import Community, JoinPolicy, Role, Visibility
 

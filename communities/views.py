@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.adapter import INVITATION_SESSION_KEY
-from cop_platform.views import safe_next
+from core.http import safe_next
 from discussions.models import FlagStatus
 from meetings.permissions import can_read_meetings
 

@@ -4,7 +4,7 @@ from django import forms
 from django.urls import reverse
 from taggit.forms import TagField
 
-from cop_platform.forms import Textarea
+from core.forms import Textarea
 
 from .models import RequestStatus
 from .services.posting import BODY_MAX, TITLE_MAX

@@ -26,7 +26,7 @@ def readers(community: Community):
 
 
 def extract_handles(text: str) -> set[str]:
-    from cop_platform.markdown import extract_mentions
+    from core.markdown import extract_mentions
 
     return {handle.lower() for handle in extract_mentions(text or "")}
 

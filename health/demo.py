@@ -54,7 +54,7 @@ from communities.models import (
 from communities.models import (
     RequestStatus as JoinRequestStatus,
 )
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 from discussions.models import Follow, HelpfulVote, HelpRequest, Reply, RequestStatus
 from discussions.search import update_search_vectors
 from discussions.services.posting import render_body

@@ -11,7 +11,7 @@ import datetime as dt
 from django import forms
 
 from accounts.models import time_zone_choices
-from cop_platform.forms import IsoTimeInput, SaneDateField, Textarea
+from core.forms import IsoTimeInput, SaneDateField, Textarea
 
 from .models import MeetingSeries
 from .services import schedule

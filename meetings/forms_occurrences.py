@@ -12,7 +12,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
-from cop_platform.forms import IsoDateInput, IsoTimeInput, Textarea
+from core.forms import IsoDateInput, IsoTimeInput, Textarea
 from discussions.models import HelpRequest
 
 from .models import Occurrence, RsvpResponse

@@ -7,7 +7,7 @@ import time_machine
 from django import forms
 from django.utils import translation
 
-from cop_platform.forms import (
+from core.forms import (
     IsoDateInput,
     IsoDateTimeInput,
     IsoTimeInput,

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cop_platform.markdown import (
+from core.markdown import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_CLASSES,
     ALLOWED_TAGS,

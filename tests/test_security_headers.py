@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Emails are not served pages: mail clients need their inline styles, and no CSP applies.

@@ -3,7 +3,7 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from cop_platform.templatetags.practica import ago, first_paragraph
+from core.templatetags.practica import ago, first_paragraph
 
 
 def test_ago_says_just_now_for_the_first_minute():

@@ -9,7 +9,7 @@ only allowlisted tags, attributes and classes, no `on*` handler, no script URL.
 
 import pytest
 
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 from tests.test_markdown import XSS as BASIC_PAYLOADS
 from tests.test_markdown import assert_harmless, elements
 

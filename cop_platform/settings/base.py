@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_htmx",
     "template_partials",
+    "core",
     "cop_platform",
     "accounts",
     "communities",

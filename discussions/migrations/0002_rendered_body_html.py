@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def render_existing(apps, schema_editor):
-    from cop_platform.markdown import render_markdown
+    from core.markdown import render_markdown
 
     for name in ("HelpRequest", "Reply"):
         model = apps.get_model("discussions", name)

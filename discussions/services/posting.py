@@ -28,7 +28,7 @@ from taggit.models import Tag
 
 from communities.models import AuditAction, Community, Membership, Role
 from communities.services import audit
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 from notifications.models import Kind
 from notifications.services import notify
 

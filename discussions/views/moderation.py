@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from communities.policy import Access, community_access_or_404
-from cop_platform.views import safe_next
+from core.http import safe_next
 
 from .. import permissions
 from ..forms_moderation import FlagForm, MoveForm, RemoveForm, ResolveFlagForm

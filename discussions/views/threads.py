@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from charter.diff import word_diff
 from communities.policy import Access, community_access_or_404
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 
 from .. import mentions, permissions, selectors
 from ..forms import (

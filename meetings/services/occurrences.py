@@ -24,7 +24,7 @@ from accounts.models import zone_or_utc
 from communities.models import AuditAction, Membership
 from communities.policy import access_for
 from communities.services import audit
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 from discussions.models import HelpRequest, RequestStatus
 from notifications.models import Kind
 from notifications.services import notify

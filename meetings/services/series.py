@@ -28,7 +28,7 @@ from accounts.models import validate_time_zone
 from communities.models import AuditAction, Community, Membership
 from communities.policy import access_for
 from communities.services import audit
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 from notifications.models import Kind, Notification
 from notifications.services import notify
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from communities.models import Community
 from communities.policy import community_access_or_404
-from cop_platform.views import safe_next
+from core.http import safe_next
 
 from ..ics import calendar_for, occurrence_ics
 from ..models import Occurrence, RsvpResponse

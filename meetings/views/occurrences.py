@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Community, Membership
 from communities.policy import Access, community_access_or_404
-from cop_platform.views import safe_next
+from core.http import safe_next
 from discussions.models import HelpRequest
 
 from ..forms_occurrences import (

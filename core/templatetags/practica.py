@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 
 register = template.Library()
 
