@@ -6,6 +6,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings and reminders"
 
     def ready(self) -> None:
-        from . import receivers
+        from . import cards, receivers
 
+        cards.register_cards()
         receivers.connect()
