@@ -1,8 +1,10 @@
-"""The charter's card on the community page (registered from `CharterConfig.ready`)."""
+"""What the charter adds to the community pages (registered from `CharterConfig.ready`):
+its card on the community page and the Charter tab."""
 
 from django.template.loader import render_to_string
 
 from communities.cards import Card, community_through, register
+from communities.nav import Tab, register_tab
 
 from .models import Charter, CharterVersion
 from .selectors import charter_for
@@ -20,7 +22,11 @@ def _build(community) -> dict:
     return {"html": html, "exists": charter is not None, "state": charter.state if charter else ""}
 
 
-def register_cards() -> None:
+# The value stories have their own place, under the nav's "More".
+STORY_PAGES = {"stories", "story", "story_new"}
+
+
+def register_community_page() -> None:
     register(
         Card(
             name="charter",
@@ -33,5 +39,13 @@ def register_cards() -> None:
                 Charter: lambda charter: charter.community_id,
                 CharterVersion: community_through("charter"),
             },
+        )
+    )
+    register_tab(
+        Tab(
+            label="Charter",
+            order=50,
+            url_name="charter:detail",
+            current=lambda match: match.namespace == "charter" and match.url_name not in STORY_PAGES,
         )
     )

@@ -8,4 +8,4 @@ class DiscussionsConfig(AppConfig):
     def ready(self) -> None:
         from . import cards
 
-        cards.register_cards()
+        cards.register_community_page()

@@ -1,10 +1,11 @@
-"""What discussions adds to the community page (registered from `DiscussionsConfig.ready`):
-the latest help requests' card, and the open flags counted in the moderators' menu."""
+"""What discussions adds to the community pages (registered from `DiscussionsConfig.ready`):
+the latest help requests' card, the Help requests tab and the open flags counted in the
+moderators' menu."""
 
 from django.template.loader import render_to_string
 
 from communities.cards import Card, community_through, register
-from communities.nav import ModeratorCount, register_moderator_count
+from communities.nav import ModeratorCount, Tab, register_moderator_count, register_tab
 
 from .models import FlagStatus, HelpRequest, Reply
 from .permissions import can_read
@@ -24,7 +25,11 @@ def _open_flags(community) -> int:
     return community.flags.filter(status=FlagStatus.OPEN).count()
 
 
-def register_cards() -> None:
+# Pages of discussions that other entries of the nav stand for ("More", "Manage"), or none.
+NOT_THE_TAB = {"moderation_queue", "community_help_wanted", "similar"}
+
+
+def register_community_page() -> None:
     register(
         Card(
             name="requests",
@@ -39,3 +44,12 @@ def register_cards() -> None:
         )
     )
     register_moderator_count(ModeratorCount(name="open_flags", count=_open_flags))
+    register_tab(
+        Tab(
+            label="Help requests",
+            order=20,
+            url_name="discussions:list",
+            visible=can_read,
+            current=lambda match: match.namespace == "discussions" and match.url_name not in NOT_THE_TAB,
+        )
+    )

@@ -8,5 +8,5 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from . import cards, receivers
 
-        cards.register_cards()
+        cards.register_community_page()
         receivers.connect()

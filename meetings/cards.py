@@ -1,8 +1,10 @@
-"""The next meeting's card on the community page (registered from `MeetingsConfig.ready`)."""
+"""What meetings adds to the community pages (registered from `MeetingsConfig.ready`):
+the next meeting's card on the community page and the Meetings tab."""
 
 from django.template.loader import render_to_string
 
 from communities.cards import Card, community_through, register
+from communities.nav import Tab, register_tab
 
 from .models import MeetingSeries, Occurrence, Rsvp
 from .permissions import can_read_meetings
@@ -16,7 +18,7 @@ def _build(community) -> str:
     )
 
 
-def register_cards() -> None:
+def register_community_page() -> None:
     register(
         Card(
             name="meeting",
@@ -31,5 +33,14 @@ def register_cards() -> None:
             },
             # The meeting's time shows in the viewer's zone: one copy per zone.
             zoned=True,
+        )
+    )
+    register_tab(
+        Tab(
+            label="Meetings",
+            order=30,
+            url_name="meetings:list",
+            visible=can_read_meetings,
+            current=lambda match: match.namespace == "meetings",
         )
     )
