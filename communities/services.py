@@ -32,6 +32,7 @@ from .models import (
     Role,
     Visibility,
 )
+from .signals import membership_left
 
 User = get_user_model()
 
@@ -308,10 +309,8 @@ def membership_leave(*, community: Community, user) -> Membership:
     membership.save(update_fields=["is_active", "left_at"])
     audit(community=community, actor=user, action=AuditAction.LEFT, subject=user, role=membership.role)
     _touch(community)
-    # Imported here: meetings builds on communities, not the other way round.
-    from meetings.services.rsvp import rsvps_withdraw_for_leaver
-
-    rsvps_withdraw_for_leaver(community=community, user=user)
+    # Meetings withdraws the leaver's upcoming RSVPs (meetings.receivers), in this transaction.
+    membership_left.send(sender=Membership, community=community, user=user, membership=membership)
     return membership
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import urls as accounts_urls
+from communities import urls as communities_urls
 from communities.views import home
 
 from . import views
@@ -10,7 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("", include("accounts.urls")),
+    # One `accounts` namespace for the people pages, the profile page among them (served by communities).
+    path("", include((accounts_urls.urlpatterns + communities_urls.profile_urlpatterns, accounts_urls.app_name))),
     path("", include("communities.urls")),
     path("", include("notifications.urls")),
     path("", include("charter.urls")),

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = "Meetings and reminders"
+
+    def ready(self) -> None:
+        from . import cards, receivers
+
+        cards.register_community_page()
+        receivers.connect()

@@ -194,7 +194,8 @@ def test_seeding_again_changes_nothing(seeded):
 
 def test_the_running_demo_sends_tom_a_reminder_as_soon_as_beat_sweeps(seeded, mailoutbox):
     """The packaging drop-in starts within a day of seeding: the first sweep reminds Tom of it."""
-    from meetings.reminders import deliver, sweep
+    from meetings.reminders import deliver
+    from meetings.tasks import sweep
 
     drop_in = next_of("Packaging drop-in")
     assert dt.timedelta(hours=22) < drop_in.starts_at - timezone.now() < dt.timedelta(hours=24)
