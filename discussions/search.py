@@ -1,6 +1,6 @@
 """Finding help requests: full-text search, similar questions and help-wanted lists.
 
-Every list starts from `HelpRequest.objects.readable_by(user).not_removed()`, so
+Every list starts from `HelpRequest.objects.readable_by(user).visible()`, so
 nothing from a community the person cannot read can appear, whatever the filters.
 
 PostgreSQL: one stored `tsvector` per post. A request's covers its title (A) and
@@ -311,7 +311,7 @@ class SearchFilters:
 
 
 def searchable_requests(user) -> QuerySet[HelpRequest]:
-    return HelpRequest.objects.readable_by(user).not_removed()
+    return HelpRequest.objects.readable_by(user).visible()
 
 
 def _apply_filters(
@@ -326,7 +326,7 @@ def _apply_filters(
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.unanswered:
-        queryset = queryset.filter(reply_count=0).exclude(status=RequestStatus.CLOSED)
+        queryset = queryset.unanswered()
     return queryset
 
 
@@ -710,7 +710,7 @@ def help_wanted(queryset: QuerySet[HelpRequest], *, expertise_of=None) -> QueryS
     """Open requests with no accepted answer, oldest first; optionally only those tagged with
     something in `expertise_of`'s expertise."""
     queryset = (
-        queryset.not_removed()
+        queryset.visible()
         .filter(status__in=HELP_WANTED_STATUSES, accepted_reply__isnull=True)
         .select_related("community")
         .order_by("created_at", "id")

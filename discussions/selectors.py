@@ -90,7 +90,7 @@ def community_requests(
     if tag:
         requests = requests.filter(pk__in=HelpRequest.objects.filter(tags__slug=tag).values("pk"))
     if unanswered:
-        requests = requests.filter(reply_count=0)
+        requests = requests.unanswered()
     return requests.order_by("-is_pinned", "-last_activity_at", "-id")
 
 
