@@ -196,7 +196,7 @@ def refresh_search_vectors(queryset: QuerySet[HelpRequest]) -> int:
     Reply.objects.filter(help_request__in=requests, is_removed=True).order_by().update(
         search_vector=None
     )
-    Reply.objects.filter(help_request__in=requests, is_removed=False).order_by().update(
+    Reply.objects.visible().filter(help_request__in=requests).order_by().update(
         search_vector=_reply_vector()
     )
     return queryset.order_by().update(search_vector=_request_vector())
@@ -367,7 +367,8 @@ NEGATED_WORD = re.compile(r'(?:^|\s)-([^\s"]+)')
 def _replies_matching(query) -> QuerySet[Reply]:
     """Thread ids of the visible replies matching `query`: a scan of the reply GIN index."""
     return (
-        Reply.objects.filter(search_vector=query, is_removed=False)
+        Reply.objects.visible()
+        .filter(search_vector=query)
         .order_by()
         .values("help_request_id")
     )
@@ -474,7 +475,7 @@ def _search_fallback(
         variants = [word, *alternatives.get(word, ())]
         in_title = _any_of(variants, "title__icontains")
         in_body = _any_of(variants, "body__icontains")
-        replies = Reply.objects.filter(help_request=OuterRef("pk"), is_removed=False)
+        replies = Reply.objects.visible().filter(help_request=OuterRef("pk"))
         in_replies = Exists(replies.filter(_any_of(variants, "body__icontains")))
         # Every word must appear somewhere, like websearch's implicit AND.
         queryset = queryset.filter(in_title | in_body | in_replies)
@@ -534,7 +535,7 @@ def community_vocabulary(community_ids) -> set[str]:
         from django.db.models.functions import RowNumber
 
         fresh: dict[int, set[str]] = {pk: set() for pk in missing}
-        live = HelpRequest.objects.filter(community__in=missing, is_removed=False)
+        live = HelpRequest.objects.visible().filter(community__in=missing)
         recent = (
             live.annotate(
                 recency=Window(

@@ -84,7 +84,7 @@ def community_requests(
         .prefetch_related("tags")
     )
     if not can_moderate:
-        requests = requests.filter(is_removed=False)
+        requests = requests.visible()
     if status in STATUS_FILTERS:
         requests = requests.filter(status=status)
     if tag:
@@ -97,7 +97,8 @@ def community_requests(
 def latest_requests(community, *, limit: int = 5):
     """For the community page's card: the latest visible requests (one query)."""
     return (
-        HelpRequest.objects.filter(community=community, is_removed=False)
+        HelpRequest.objects.visible()
+        .filter(community=community)
         .select_related("author", "community")
         .order_by("-is_pinned", "-last_activity_at", "-id")[:limit]
     )

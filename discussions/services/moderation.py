@@ -106,7 +106,7 @@ def _lock_request(help_request: HelpRequest) -> HelpRequest:
 
 def _refresh_counters(help_request: HelpRequest) -> None:
     """Recompute the thread's denormalised counters and status from its visible replies."""
-    visible = Reply.objects.filter(help_request=help_request, is_removed=False)
+    visible = Reply.objects.visible().filter(help_request=help_request)
     help_request.reply_count = visible.count()
     others = (
         visible.exclude(author_id=help_request.author_id) if help_request.author_id else visible
