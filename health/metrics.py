@@ -53,7 +53,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from charter.models import Charter, CharterVersion, Objective, VersionStatus
-from charter.value import value_matrix
+from charter.selectors.stories import value_matrix
 from communities.models import AuditAction, AuditEvent, Membership
 from discussions.models import HelpfulVote, HelpRequest, Reply, RequestStatus
 from meetings.models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
