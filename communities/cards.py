@@ -56,7 +56,7 @@ def bump(community_id: int | None) -> None:
 
 
 def _charter(community) -> dict:
-    from charter.selectors import charter_for
+    from charter.selectors.drafts import charter_for
 
     charter = charter_for(community)
     approved = charter.approved_version if charter else None
