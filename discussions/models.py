@@ -122,10 +122,6 @@ class HelpRequest(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("discussions:thread", args=[self.community.slug, self.pk])
 
-    @property
-    def is_solved(self) -> bool:
-        return self.accepted_reply_id is not None
-
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 STEPLEN = 5

@@ -358,7 +358,3 @@ def is_following(help_request: HelpRequest, user) -> bool:
         user.is_authenticated
         and Follow.objects.filter(help_request=help_request, user=user).exists()
     )
-
-
-def replies_in(help_request: HelpRequest):
-    return Reply.objects.filter(help_request=help_request)
