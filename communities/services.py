@@ -53,10 +53,6 @@ def audit(*, community: Community, actor, action: str, subject=None, **detail) -
     )
 
 
-def _touch(community: Community) -> None:
-    Community.objects.filter(pk=community.pk).update(last_activity_at=timezone.now())
-
-
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "community"
     slug, n = base, 2
@@ -264,7 +260,7 @@ def membership_join(*, community: Community, user) -> Membership:
         )
     membership = _activate_membership(community=community, user=user)
     audit(community=community, actor=user, action=AuditAction.JOINED, subject=user)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     return membership
 
 
@@ -307,7 +303,7 @@ def membership_leave(*, community: Community, user) -> Membership:
     membership.left_at = timezone.now()
     membership.save(update_fields=["is_active", "left_at"])
     audit(community=community, actor=user, action=AuditAction.LEFT, subject=user, role=membership.role)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     # Imported here: meetings builds on communities, not the other way round.
     from meetings.services.rsvp import rsvps_withdraw_for_leaver
 
@@ -402,7 +398,7 @@ def join_request_approve(*, join_request: JoinRequest, by) -> Membership:
     except ValidationError:
         membership = Membership.objects.get(community=community, user=join_request.user)
     audit(community=community, actor=by, action=AuditAction.REQUEST_APPROVED, subject=join_request.user)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     notify(
         recipient=join_request.user,
         kind=Kind.JOIN_REQUEST_APPROVED,
@@ -561,7 +557,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     audit(community=community, actor=user, action=AuditAction.INVITATION_ACCEPTED, subject=user)
     if joined:
         audit(community=community, actor=user, action=AuditAction.JOINED, subject=user, via="invitation")
-        _touch(community)
+        Community.objects.filter(pk=community.pk).touch()
     return membership
 
 

@@ -114,11 +114,6 @@ def _update_search(help_request: HelpRequest, reply: Reply | None = None) -> Non
     index_post(help_request=help_request, reply=reply)
 
 
-def _touch(help_request: HelpRequest, now) -> None:
-    HelpRequest.objects.filter(pk=help_request.pk).update(last_activity_at=now)
-    Community.objects.filter(pk=help_request.community_id).update(last_activity_at=now)
-
-
 def _thread_url(help_request: HelpRequest) -> str:
     return reverse("discussions:thread", args=[help_request.community.slug, help_request.pk])
 
@@ -290,7 +285,7 @@ def help_request_create(
     if tags:
         help_request.tags.set(tags)
     _follow(help_request, by)
-    Community.objects.filter(pk=community.pk).update(last_activity_at=now)
+    Community.objects.filter(pk=community.pk).touch(at=now)
     _update_search(help_request)
 
     url = _thread_url(help_request)
@@ -458,7 +453,7 @@ def reply_create(
         HelpRequest.objects.filter(pk=help_request.pk, status=RequestStatus.OPEN).update(
             status=RequestStatus.ANSWERED
         )
-    Community.objects.filter(pk=community.pk).update(last_activity_at=now)
+    Community.objects.filter(pk=community.pk).touch(at=now)
     help_request.refresh_from_db(
         fields=["reply_count", "first_reply_at", "status", "last_activity_at"]
     )
