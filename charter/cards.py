@@ -7,7 +7,7 @@ from communities.cards import Card, community_through, register
 from communities.nav import Tab, register_tab
 
 from .models import Charter, CharterVersion
-from .selectors import charter_for
+from .selectors.drafts import charter_for
 
 TEMPLATE = "charter/includes/_community_card.html"
 

@@ -54,10 +54,6 @@ def audit(*, community: Community, actor, action: str, subject=None, **detail) -
     )
 
 
-def _touch(community: Community) -> None:
-    Community.objects.filter(pk=community.pk).update(last_activity_at=timezone.now())
-
-
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "community"
     slug, n = base, 2
@@ -265,7 +261,7 @@ def membership_join(*, community: Community, user) -> Membership:
         )
     membership = _activate_membership(community=community, user=user)
     audit(community=community, actor=user, action=AuditAction.JOINED, subject=user)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     return membership
 
 
@@ -308,7 +304,7 @@ def membership_leave(*, community: Community, user) -> Membership:
     membership.left_at = timezone.now()
     membership.save(update_fields=["is_active", "left_at"])
     audit(community=community, actor=user, action=AuditAction.LEFT, subject=user, role=membership.role)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     # Meetings withdraws the leaver's upcoming RSVPs (meetings.receivers), in this transaction.
     membership_left.send(sender=Membership, community=community, user=user, membership=membership)
     return membership
@@ -401,7 +397,7 @@ def join_request_approve(*, join_request: JoinRequest, by) -> Membership:
     except ValidationError:
         membership = Membership.objects.get(community=community, user=join_request.user)
     audit(community=community, actor=by, action=AuditAction.REQUEST_APPROVED, subject=join_request.user)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     notify(
         recipient=join_request.user,
         kind=Kind.JOIN_REQUEST_APPROVED,
@@ -560,7 +556,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     audit(community=community, actor=user, action=AuditAction.INVITATION_ACCEPTED, subject=user)
     if joined:
         audit(community=community, actor=user, action=AuditAction.JOINED, subject=user, via="invitation")
-        _touch(community)
+        Community.objects.filter(pk=community.pk).touch()
     return membership
 
 

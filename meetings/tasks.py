@@ -13,7 +13,7 @@ import smtplib
 from celery import shared_task
 
 from . import reminders
-from .services.schedule import extend_all
+from .services.recurrence import extend_all
 
 # Retries of a failed reminder email: 30 s, 1, 2, 4, 8 minutes (capped at 10). After the
 # last one the row stays unsent, held for one more backoff, and then the sweeper enqueues

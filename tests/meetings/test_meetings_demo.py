@@ -15,7 +15,7 @@ from accounts.models import User
 from communities.models import AuditEvent
 from discussions.models import RequestStatus
 from meetings.models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 from meetings.services.calendars import calendar_token_reset
 from notifications.models import DigestDelivery, Notification
 
@@ -91,9 +91,9 @@ def test_the_occurrences_fall_where_the_rules_say_in_local_time(seeded):
         assert day.weekday() == 3 and 8 <= day.day <= 14  # the second Thursday
     # Each series' start date is one its own rule gives.
     for s in MeetingSeries.objects.exclude(rrule=""):
-        first = schedule.local_start(s)
-        assert schedule.starts_between(
-            s, schedule.to_utc(first, s.zone), schedule.to_utc(first, s.zone)
+        first = recurrence.local_start(s)
+        assert recurrence.starts_between(
+            s, recurrence.to_utc(first, s.zone), recurrence.to_utc(first, s.zone)
         )
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from communities.models import AuditAction, AuditEvent
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 from meetings.services.rsvp import rsvp_set
 from meetings.services.series import (
     reminder_settings_update,
@@ -401,7 +401,7 @@ def test_the_same_schedule_written_differently_changes_nothing(community, modera
     series = MeetingSeriesFactory(
         community=community, rrule="FREQ=WEEKLY", start_date=THURSDAY, time_zone="Europe/Amsterdam"
     )
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
     before = list(series.occurrences.values_list("pk", "sequence"))
 
     series_update(series=series, by=moderator, rrule="FREQ=WEEKLY;BYDAY=TH")
@@ -496,7 +496,7 @@ def test_ending_cancels_the_future_and_tells_each_person_once(
     )
     assert len(mail.outbox) == 1
     assert AuditEvent.objects.filter(action=AuditAction.MEETING_ENDED, actor=moderator).exists()
-    assert schedule.extend_series(weekly) == 0
+    assert recurrence.extend_series(weekly) == 0
 
 
 def test_a_series_ends_once(weekly, moderator):

@@ -266,7 +266,8 @@ def test_a_composed_email_reads_back_whole(client, site_admin, mailbox, member):
     email.connection = mail.get_connection(FILEBASED)
     email.send()
     client.force_login(site_admin)
-    name = devmail.file_names()[0]
+    (path,) = mailbox.iterdir()  # the one file this email was written to
+    name = path.name
 
     response = client.get(message_url(name))
 
