@@ -49,7 +49,7 @@ from discussions.models import Flag, FlagStatus, Follow, HelpRequest
 from discussions.models import RequestStatus as HelpRequestStatus
 from meetings.models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 
-from .mail import EmailKind, absolute, compose
+from .compose import EmailKind, absolute, compose
 from .models import DigestDelivery
 
 logger = logging.getLogger(__name__)

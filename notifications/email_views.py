@@ -20,8 +20,8 @@ from accounts.models import DigestFrequency
 from communities.models import Membership
 
 from . import devmail
+from .compose import EmailKind, read_unsubscribe_token
 from .forms import EmailPreferencesForm
-from .mail import EmailKind, read_unsubscribe_token
 from .services import email_preferences_update, email_resubscribe, email_unsubscribe
 
 logger = logging.getLogger(__name__)

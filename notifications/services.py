@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts.models import DigestFrequency
 from communities.models import Membership
 
-from .mail import EmailKind
+from .compose import EmailKind
 from .models import Notification
 
 
@@ -95,7 +95,7 @@ def _email_kind_field(kind: str) -> tuple[str, object, object]:
 
 
 def email_unsubscribe(*, user, kind: str) -> bool:
-    """Stop one kind of email (`notifications.mail.EmailKind`); False if it was already off.
+    """Stop one kind of email (`notifications.compose.EmailKind`); False if it was already off.
 
     Idempotent: a mail client that POSTs the one-click link twice changes nothing the second time.
     """

@@ -8,9 +8,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils.dateparse import parse_datetime
 
 from . import digests, escalation
-from .email import send_claimed_email
-from .mail import EmailKind, compose
+from .compose import EmailKind, compose
 from .models import Notification
+from .sending import send_claimed_email
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)

@@ -14,7 +14,7 @@ from django.db import connection
 
 from accounts.models import DigestFrequency
 from notifications import digests
-from notifications.mail import EmailKind, read_unsubscribe_token
+from notifications.compose import EmailKind, read_unsubscribe_token
 from notifications.models import DigestDelivery
 from notifications.tasks import send_digests, send_due_digests
 from tests.discussions.factories import HelpRequestFactory
