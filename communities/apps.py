@@ -6,6 +6,7 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities and membership"
 
     def ready(self) -> None:
-        from . import cards
+        from . import cards, digest
 
         cards.connect()
+        digest.register_sections()

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from communities.views import home
+from digests import urls as digests_urls
+from notifications import urls as notifications_urls
 
 from . import views
 
@@ -12,7 +14,15 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("communities.urls")),
-    path("", include("notifications.urls")),
+    # One "notifications" namespace for every email page: notifications' own (list,
+    # unsubscribe, dev mail) and the digests app's preferences page.
+    path(
+        "",
+        include(
+            (notifications_urls.urlpatterns + digests_urls.urlpatterns, "notifications"),
+            namespace="notifications",
+        ),
+    ),
     path("", include("charter.urls")),
     path("", include("discussions.urls")),
     path("", include("meetings.urls")),
