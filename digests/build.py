@@ -119,7 +119,8 @@ def build_digests(
     digests = []
     for reader in run.readers:
         built = [
-            section.build(data, reader, run) for section, data in zip(registered, prepared, strict=True)
+            section.build(data, reader, run)
+            for section, data in zip(registered, prepared, strict=True)
         ]
         digests.append(
             Digest(

@@ -88,7 +88,9 @@ def _record_batch(people: list, now: dt.datetime) -> int:
     rows = []
     for person in people:
         period = current_period(
-            person.digest_frequency, person.digest_hour, now.astimezone(zone_or_utc(person.timezone))
+            person.digest_frequency,
+            person.digest_hour,
+            now.astimezone(zone_or_utc(person.timezone)),
         )
         # Done when this period's digest (or a later one: the person moved west) exists.
         if period is None or (person.last_period is not None and person.last_period >= period):

@@ -38,7 +38,12 @@ def email_preferences_update(
         user.meeting_reminders = meeting_reminders
         user.email_notifications = email_notifications
         user.save(
-            update_fields=["digest_frequency", "digest_hour", "meeting_reminders", "email_notifications"]
+            update_fields=[
+                "digest_frequency",
+                "digest_hour",
+                "meeting_reminders",
+                "email_notifications",
+            ]
         )
         memberships.update(
             digest_muted=models.Case(
@@ -47,5 +52,3 @@ def email_preferences_update(
             )
         )
     return user
-
-

@@ -64,12 +64,17 @@ def _pick(rows: list[tuple], key) -> tuple[list[int], int, list[int]]:
 class Requests:
     """What the run read about requests, and each person's chosen requests per section."""
 
-    asked: dict = field(default_factory=lambda: defaultdict(list))  # community -> [(pk, author, created)]
-    answered: dict = field(default_factory=lambda: defaultdict(list))  # community -> [first reply time]
-    open: dict = field(default_factory=lambda: defaultdict(list))  # community -> [(pk, author, created)]
+    # community -> [(pk, author, created)] asked, and [first reply time], in the run's window.
+    asked: dict = field(default_factory=lambda: defaultdict(list))
+    answered: dict = field(default_factory=lambda: defaultdict(list))
+    # community -> [(pk, author, created)] still open, and request -> its tag names.
+    open: dict = field(default_factory=lambda: defaultdict(list))
     tags: dict = field(default_factory=lambda: defaultdict(set))
+    # user -> (slugs, lowered names) of their expertise.
     expertise: dict = field(default_factory=lambda: defaultdict(lambda: (set(), set())))
-    accepted: dict = field(default_factory=lambda: defaultdict(list))  # user -> [(pk, cid, at, by)]
+    # user -> [(pk, community, accepted at, accepted by)] on threads they follow.
+    accepted: dict = field(default_factory=lambda: defaultdict(list))
+    # community -> [(request, title, reply, reason, created)] open flags.
     flags: dict = field(default_factory=lambda: defaultdict(list))
     # user -> section key -> (ids shown, total, communities of the rest)
     chosen: dict = field(default_factory=dict)
@@ -272,13 +277,19 @@ def _accepted(data: Requests, reader: Reader, run: DigestRun) -> Section | None:
         answerer = person_name(
             row["accepted_reply__author__display_name"], row["accepted_reply__author__email"]
         )
-        items.append(_request_item(run, row, note=f"answer by {answerer}", when_field="accepted_at"))
+        items.append(
+            _request_item(run, row, note=f"answer by {answerer}", when_field="accepted_at")
+        )
     return Section("accepted", "Answers accepted on threads you follow", items, total)
 
 
 def _flags(data: Requests, reader: Reader, run: DigestRun) -> Section | None:
     flags = sorted(
-        ((flag[4], cid, flag) for cid in reader.communities(Audience.MODERATORS) for flag in data.flags[cid]),
+        (
+            (flag[4], cid, flag)
+            for cid in reader.communities(Audience.MODERATORS)
+            for flag in data.flags[cid]
+        ),
         key=lambda r: r[0],
     )
     if not flags:
@@ -313,38 +324,33 @@ def _flags(data: Requests, reader: Reader, run: DigestRun) -> Section | None:
 
 def register_sections() -> None:
     """Called from `DiscussionsConfig.ready()`."""
+    for_you = "Unanswered requests matching your expertise"
+    new = "New help requests"
+    unanswered = "Requests unanswered for over 48 hours"
+    help_wanted = "discussions:community_help_wanted"
     sections = [
         (
             "for_you",
-            "Unanswered requests matching your expertise",
+            for_you,
             10,
             Audience.EVERYONE,
-            _request_section(
-                "for_you",
-                "Unanswered requests matching your expertise",
-                "discussions:community_help_wanted",
-                query="?mine=1",
-            ),
+            _request_section("for_you", for_you, help_wanted, query="?mine=1"),
         ),
         (
             "new_requests",
-            "New help requests",
+            new,
             20,
             Audience.EVERYONE,
-            _request_section("new_requests", "New help requests", "discussions:list"),
+            _request_section("new_requests", new, "discussions:list"),
         ),
         ("accepted", "Answers accepted on threads you follow", 30, Audience.EVERYONE, _accepted),
         ("flags", "Flagged posts to review", 60, Audience.MODERATORS, _flags),
         (
             "unanswered",
-            "Requests unanswered for over 48 hours",
+            unanswered,
             70,
             Audience.MODERATORS,
-            _request_section(
-                "unanswered",
-                "Requests unanswered for over 48 hours",
-                "discussions:community_help_wanted",
-            ),
+            _request_section("unanswered", unanswered, help_wanted),
         ),
     ]
     for key, title, order, audience, build in sections:

@@ -84,7 +84,9 @@ def _build(data: Meetings, reader: Reader, run: DigestRun) -> Section | None:
         return None
     items = []
     for occurrence in meetings[:SECTION_CAP]:
-        where = [p for p in (occurrence.where_room, "online" if occurrence.where_online else "") if p]
+        where = [
+            p for p in (occurrence.where_room, "online" if occurrence.where_online else "") if p
+        ]
         rsvp = data.rsvps.get((reader.user_id, occurrence.pk))
         if rsvp is None:
             answer = "you have not answered yet"
