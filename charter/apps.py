@@ -6,6 +6,7 @@ class CharterConfig(AppConfig):
     verbose_name = "Community charters"
 
     def ready(self) -> None:
-        from . import cards
+        from . import cards, digest
 
         cards.register_community_page()
+        digest.register_sections()

@@ -6,7 +6,8 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities and membership"
 
     def ready(self) -> None:
-        from . import cards, nav
+        from . import cards, digest, nav
 
         cards.connect()
         nav.register_own_tabs()
+        digest.register_sections()

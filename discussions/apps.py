@@ -6,6 +6,7 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Help requests and discussions"
 
     def ready(self) -> None:
-        from . import cards
+        from . import cards, digest
 
         cards.register_community_page()
+        digest.register_sections()

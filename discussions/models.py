@@ -71,7 +71,7 @@ class HelpRequest(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     tags = TaggableManager(blank=True)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN)
-    # Set once each by the escalation sweep (`notifications.escalation`).
+    # Set once each by the escalation sweep (`discussions.escalation`).
     escalated_to_experts_at = models.DateTimeField(null=True, blank=True)
     escalated_to_moderators_at = models.DateTimeField(null=True, blank=True)
     accepted_reply = models.OneToOneField(

@@ -6,7 +6,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings and reminders"
 
     def ready(self) -> None:
-        from . import cards, receivers
+        from . import cards, digest, receivers
 
         cards.register_community_page()
+        digest.register_sections()
         receivers.connect()

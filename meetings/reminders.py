@@ -53,7 +53,7 @@ from django.utils.text import Truncator, slugify
 
 from accounts.models import zone_or_utc
 from communities.models import Community
-from notifications.mail import EmailKind, absolute, compose
+from notifications.compose import EmailKind, absolute, compose
 from notifications.models import Kind
 from notifications.services import notify
 

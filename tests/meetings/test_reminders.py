@@ -19,7 +19,7 @@ from meetings import reminders
 from meetings.models import OccurrenceStatus, ReminderDelivery, RsvpResponse
 from meetings.reminders import NOT_CLAIMED, NOT_DUE, SENT, SKIPPED, deliver
 from meetings.tasks import sweep
-from notifications.mail import read_unsubscribe_token
+from notifications.compose import read_unsubscribe_token
 from notifications.models import Kind, Notification
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 

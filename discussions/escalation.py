@@ -27,10 +27,10 @@ from django.utils.text import Truncator, slugify
 from taggit.models import TaggedItem
 
 from communities.models import CommunityStatus, Membership, Role, Visibility
-from discussions.models import HelpRequest, RequestStatus
+from notifications.models import Kind, Notification
+from notifications.services import notify
 
-from .models import Kind, Notification
-from .services import notify
+from .models import HelpRequest, RequestStatus
 
 User = get_user_model()
 
