@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from charter import selectors, value
 from charter.models import Objective
@@ -103,7 +103,7 @@ def approved(request, slug: str):
     charter = selectors.charter_for(ca.access.community)
     version = charter.approved_version if charter else None
     if version is None:
-        return 204, None
+        return Status(204, None)
     return {
         **_version(version),
         "purpose": version.purpose,
@@ -146,4 +146,4 @@ def story_create(request, slug: str, payload: StoryIn):
         **payload.dict(exclude={"objective"}),
         objective=objective,
     )
-    return 201, _story(story)
+    return Status(201, _story(story))

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from communities import selectors, services
 from communities.policy import community_access_or_404
@@ -156,4 +156,4 @@ def request_to_join(request, slug: str, payload: JoinRequestIn):
     if access.is_member:
         raise ValidationError("You are already a member.", code="already_member")
     services.join_request_create(community=access.community, user=request.user, message=payload.message)
-    return 201, {"message": "Your request is on its way to the moderators. You will be notified."}
+    return Status(201, {"message": "Your request is on its way to the moderators. You will be notified."})

@@ -10,7 +10,7 @@ import uuid
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from communities.models import Community
 from communities.policy import Access, community_access_or_404
@@ -285,7 +285,7 @@ def ask(request, slug: str, payload: AskIn):
         tags=payload.tags,
         submission_key=payload.submission_key,
     )
-    return 201, _request(help_request)
+    return Status(201, _request(help_request))
 
 
 @router.post("/communities/{slug}/requests/{pk}/replies", response={201: ReplyOut})
@@ -308,7 +308,7 @@ def reply(request, slug: str, pk: int, payload: ReplyIn):
     )
     new_request = new.help_request
     node = selectors.ReplyNode(reply=new)
-    return 201, _nodes([node], access=access, help_request=new_request)[0]
+    return Status(201, _nodes([node], access=access, help_request=new_request)[0])
 
 
 @router.post("/communities/{slug}/requests/{pk}/accept", response=HelpRequestOut)
