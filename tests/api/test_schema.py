@@ -25,7 +25,7 @@ def test_every_endpoint_in_the_schema_has_a_test():
 
 
 def test_no_test_claims_an_endpoint_that_is_gone():
-    assert COVERED <= _endpoints(api.get_openapi_schema())
+    assert _endpoints(api.get_openapi_schema()) >= COVERED
 
 
 @pytest.mark.parametrize("persona", [None, "member"])
