@@ -15,7 +15,7 @@ api = NinjaAPI(
         "Communities, help requests, meetings, the charter, value stories, health figures and "
         "notifications. Authenticate with a personal access token (`Authorization: Bearer prt_…`, "
         "created under Profile → API tokens) or the site's session (with the CSRF token on writes). "
-        "Errors share one body: `{\"error\": {\"status\", \"code\", \"message\", \"messages\"}}`."
+        'Errors share one body: `{"error": {"status", "code", "message", "messages"}}`.'
     ),
     auth=AUTH,
     urls_namespace="api",

@@ -26,8 +26,28 @@ class ErrorBody(Schema):
     error: ErrorDetail
 
 
-def error_response(api: NinjaAPI, request, *, status: int, code: str, messages: list[str], **headers):
-    body = {"error": {"status": status, "code": code, "message": " ".join(messages), "messages": messages}}
+# Documented on every operation; each refusal comes with this body.
+ERRORS = {
+    400: ErrorBody,
+    401: ErrorBody,
+    403: ErrorBody,
+    404: ErrorBody,
+    422: ErrorBody,
+    429: ErrorBody,
+}
+
+
+def error_response(
+    api: NinjaAPI, request, *, status: int, code: str, messages: list[str], **headers
+):
+    body = {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": " ".join(messages),
+            "messages": messages,
+        }
+    }
     response = api.create_response(request, body, status=status)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
@@ -42,16 +62,24 @@ def _denied_message(error: PermissionDenied) -> str:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request, error):
-        return error_response(api, request, status=404, code="not_found", messages=[str(error) or "Not found."])
+        return error_response(
+            api, request, status=404, code="not_found", messages=[str(error) or "Not found."]
+        )
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, error):
-        return error_response(api, request, status=403, code="forbidden", messages=[_denied_message(error)])
+        return error_response(
+            api, request, status=403, code="forbidden", messages=[_denied_message(error)]
+        )
 
     @api.exception_handler(PostingRateLimited)
     def posting_limited(request, error):
         return error_response(
-            api, request, status=429, code="rate_limited", messages=error.messages,
+            api,
+            request,
+            status=429,
+            code="rate_limited",
+            messages=error.messages,
             Retry_After=str(max(1, error.retry_after)),
         )
 
@@ -64,14 +92,21 @@ def install(api: NinjaAPI) -> None:
     def bad_input(request, error):
         messages = []
         for item in error.errors:
-            where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "payload"))
-            messages.append(f"{where}: {item.get('msg', 'invalid')}" if where else item.get("msg", "invalid"))
+            where = ".".join(
+                str(part) for part in item.get("loc", ()) if part not in ("body", "payload")
+            )
+            messages.append(
+                f"{where}: {item.get('msg', 'invalid')}" if where else item.get("msg", "invalid")
+            )
         return error_response(api, request, status=422, code="invalid_input", messages=messages)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, error):
         response = error_response(
-            api, request, status=401, code="unauthenticated",
+            api,
+            request,
+            status=401,
+            code="unauthenticated",
             messages=["Send a personal access token (Authorization: Bearer …) or sign in."],
         )
         response["WWW-Authenticate"] = "Bearer"
@@ -80,11 +115,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RateLimited)
     def too_many(request, error):
         return error_response(
-            api, request, status=429, code="rate_limited", messages=[str(error)],
+            api,
+            request,
+            status=429,
+            code="rate_limited",
+            messages=[str(error)],
             Retry_After=str(error.retry_after),
         )
 
     @api.exception_handler(HttpError)
     def http_error(request, error):
         code = "csrf_failed" if "CSRF" in str(error) else "error"
-        return error_response(api, request, status=error.status_code, code=code, messages=[str(error)])
+        return error_response(
+            api, request, status=error.status_code, code=code, messages=[str(error)]
+        )

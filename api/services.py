@@ -26,7 +26,9 @@ def token_create(*, user, name: str, scope: str) -> tuple[ApiToken, str]:
     """A new token and its secret, which the caller shows once."""
     name = name.strip()
     if not name:
-        raise ValidationError("Give the token a name, so you know later what uses it.", code="no_name")
+        raise ValidationError(
+            "Give the token a name, so you know later what uses it.", code="no_name"
+        )
     if scope not in Scope.values:
         raise ValidationError("Choose read only, or read and write.", code="bad_scope")
     if ApiToken.objects.active().filter(user=user).count() >= MAX_ACTIVE_TOKENS:

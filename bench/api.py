@@ -35,11 +35,20 @@ DATABASE = "bench_api"
 def wrk(url: str, headers: dict[str, str], *, seconds: float, connections: int) -> dict:
     script = stack.VAR / "report.lua"
     script.write_text(pages_load.WRK_SCRIPT)
-    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s"]
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "30s",
+    ]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command += ["-s", str(script), url]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 90)  # noqa: S603
+    output = subprocess.run(  # noqa: S603 - our own wrk command line
+        command, check=True, capture_output=True, text=True, timeout=seconds + 90
+    )
     match = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output.stdout, re.MULTILINE)
     if not match:
         raise RuntimeError(f"wrk said:\n{output.stdout}\n{output.stderr}")
@@ -78,7 +87,9 @@ def main() -> None:
     _, secret = token_create(user=reader, name="bench", scope="read")
     token = {"Authorization": f"Bearer {secret}"}
     slug = pages_load.SLUG
-    threads = {label: url.rstrip("/").rsplit("/", 1)[-1] for label, url in seeded["threads"].items()}
+    threads = {
+        label: url.rstrip("/").rsplit("/", 1)[-1] for label, url in seeded["threads"].items()
+    }
     print(f"ready in {time.perf_counter() - started:.0f} s", flush=True)
 
     with stack.gunicorn(app="cop_platform.wsgi", env=env, workers=args.workers) as base:
@@ -108,7 +119,9 @@ def measure(urls, args, *, ready: str) -> None:
     rounds: dict[str, list[dict]] = {name: [] for name, *_ in urls}
     for n in range(args.rounds):
         for name, url, headers in urls:
-            rounds[name].append(wrk(url, headers, seconds=args.seconds, connections=args.connections))
+            rounds[name].append(
+                wrk(url, headers, seconds=args.seconds, connections=args.connections)
+            )
             pages_load.settle(ready)
         print(f"  round {n + 1} of {args.rounds} done", flush=True)
 
@@ -120,8 +133,12 @@ def measure(urls, args, *, ready: str) -> None:
         f"\n{args.connections} connections, gunicorn -w {args.workers}, {args.rounds} × {args.seconds:g} s "
         f"per URL, median of rounds; {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M %Z')}\n"
     )
-    print(f"| {'URL':36} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'KiB':>6} | {'÷ /healthz':>10} | {'errors':>6} |")
-    print(f"| {'-' * 36} | {'-' * 7}:| {'-' * 7}:| {'-' * 7}:| {'-' * 6}:| {'-' * 10}:| {'-' * 6}:|")
+    print(
+        f"| {'URL':36} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'KiB':>6} | {'÷ /healthz':>10} | {'errors':>6} |"
+    )
+    print(
+        f"| {'-' * 36} | {'-' * 7}:| {'-' * 7}:| {'-' * 7}:| {'-' * 6}:| {'-' * 10}:| {'-' * 6}:|"
+    )
     for name, *_ in urls:
         rps = median(name, "rps")
         errors = sum(r["errors"] for r in rounds[name])

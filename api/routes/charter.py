@@ -12,6 +12,7 @@ from charter.services.stories import value_story_create
 from communities.policy import community_access_or_404
 
 from ..auth import require_write
+from ..errors import ERRORS
 from ..paging import Paged, paged
 from .common import Person, person
 
@@ -96,7 +97,7 @@ def _charter_access(request, slug: str, rule: str) -> CharterAccess:
     return ca
 
 
-@router.get("/communities/{slug}/charter", response={200: ApprovedCharter, 204: None})
+@router.get("/communities/{slug}/charter", response={200: ApprovedCharter, 204: None, **ERRORS})
 def approved(request, slug: str):
     """The approved version (204 when none is approved yet)."""
     ca = _charter_access(request, slug, "can_read")
@@ -115,7 +116,7 @@ def approved(request, slug: str):
     }
 
 
-@router.get("/communities/{slug}/charter/versions", response=list[VersionOut])
+@router.get("/communities/{slug}/charter/versions", response={200: list[VersionOut], **ERRORS})
 def history(request, slug: str):
     """Every version, newest first, as on the history page."""
     ca = _charter_access(request, slug, "can_read_draft")
@@ -123,15 +124,26 @@ def history(request, slug: str):
     return [_version(v) for v in selectors.versions(charter)] if charter else []
 
 
-@router.get("/communities/{slug}/stories", response=Paged[StoryOut])
-def stories(request, slug: str, horizon: str = "", beneficiary: str = "", objective: int | None = None, page: int = 1):
+@router.get("/communities/{slug}/stories", response={200: Paged[StoryOut], **ERRORS})
+def stories(
+    request,
+    slug: str,
+    horizon: str = "",
+    beneficiary: str = "",
+    objective: int | None = None,
+    page: int = 1,
+):
     access = community_access_or_404(request, slug)
     access.require(can_read_stories(access))
-    queryset = value.stories(access.community, horizon=horizon, beneficiary=beneficiary, objective_id=objective)
-    return paged(queryset.order_by("-created_at", "-pk"), page=page, per_page=STORIES_PER_PAGE, item=_story)
+    queryset = value.stories(
+        access.community, horizon=horizon, beneficiary=beneficiary, objective_id=objective
+    )
+    return paged(
+        queryset.order_by("-created_at", "-pk"), page=page, per_page=STORIES_PER_PAGE, item=_story
+    )
 
 
-@router.post("/communities/{slug}/stories", response={201: StoryOut})
+@router.post("/communities/{slug}/stories", response={201: StoryOut, **ERRORS})
 def story_create(request, slug: str, payload: StoryIn):
     require_write(request)
     access = community_access_or_404(request, slug)
@@ -139,7 +151,9 @@ def story_create(request, slug: str, payload: StoryIn):
     objective = None
     if payload.objective is not None:
         # Any community's objective is looked up: the service refuses one that is not this community's.
-        objective = get_object_or_404(Objective.objects.select_related("charter"), pk=payload.objective)
+        objective = get_object_or_404(
+            Objective.objects.select_related("charter"), pk=payload.objective
+        )
     story = value_story_create(
         community=access.community,
         author=request.user,

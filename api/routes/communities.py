@@ -9,6 +9,7 @@ from communities import selectors, services
 from communities.policy import community_access_or_404
 
 from ..auth import require_write
+from ..errors import ERRORS
 from ..paging import Paged, paged
 from .common import Done, Person, person
 
@@ -74,10 +75,14 @@ def _community(c, *, role=None, members=None, units=None) -> dict:
     }
 
 
-@router.get("/communities", response=Paged[CommunityOut])
-def directory(request, q: str = "", tag: str = "", mine: bool = False, sort: str = "activity", page: int = 1):
+@router.get("/communities", response={200: Paged[CommunityOut], **ERRORS})
+def directory(
+    request, q: str = "", tag: str = "", mine: bool = False, sort: str = "activity", page: int = 1
+):
     """The communities the caller may see, as the directory lists them."""
-    communities = selectors.directory(user=request.user, q=q[:200], tag=tag[:100], mine=mine, sort=sort)
+    communities = selectors.directory(
+        user=request.user, q=q[:200], tag=tag[:100], mine=mine, sort=sort
+    )
     # The directory's orderings end in the name, which is unique: a stable order.
 
     def item(c):
@@ -87,7 +92,7 @@ def directory(request, q: str = "", tag: str = "", mine: bool = False, sort: str
     return paged(communities, page=page, per_page=DIRECTORY_PER_PAGE, item=item)
 
 
-@router.get("/communities/{slug}", response=CommunityDetail)
+@router.get("/communities/{slug}", response={200: CommunityDetail, **ERRORS})
 def community(request, slug: str):
     access = community_access_or_404(request, slug)
     counts = selectors.community_counts(access.community)
@@ -108,7 +113,7 @@ def _readable(request, slug: str):
     return access
 
 
-@router.get("/communities/{slug}/members", response=Paged[MemberOut])
+@router.get("/communities/{slug}/members", response={200: Paged[MemberOut], **ERRORS})
 def members(request, slug: str, role: str = "", page: int = 1):
     access = _readable(request, slug)
 
@@ -126,14 +131,17 @@ def members(request, slug: str, role: str = "", page: int = 1):
     return paged(queryset, page=page, per_page=MEMBERS_PER_PAGE, item=item)
 
 
-@router.get("/communities/{slug}/units", response=list[UnitOut])
+@router.get("/communities/{slug}/units", response={200: list[UnitOut], **ERRORS})
 def units(request, slug: str):
     """The organisational units among active members, biggest first."""
     access = _readable(request, slug)
-    return [{"unit": row["user__unit__name"], "members": row["n"]} for row in selectors.units_represented(access.community)]
+    return [
+        {"unit": row["user__unit__name"], "members": row["n"]}
+        for row in selectors.units_represented(access.community)
+    ]
 
 
-@router.post("/communities/{slug}/join", response=Done)
+@router.post("/communities/{slug}/join", response={200: Done, **ERRORS})
 def join(request, slug: str):
     require_write(request)
     access = community_access_or_404(request, slug)
@@ -141,7 +149,7 @@ def join(request, slug: str):
     return {"message": f"Welcome to {access.community.name}!"}
 
 
-@router.post("/communities/{slug}/leave", response=Done)
+@router.post("/communities/{slug}/leave", response={200: Done, **ERRORS})
 def leave(request, slug: str):
     require_write(request)
     access = community_access_or_404(request, slug)
@@ -149,11 +157,15 @@ def leave(request, slug: str):
     return {"message": f"You have left {access.community.name}. You can rejoin any time."}
 
 
-@router.post("/communities/{slug}/join-requests", response={201: Done})
+@router.post("/communities/{slug}/join-requests", response={201: Done, **ERRORS})
 def request_to_join(request, slug: str, payload: JoinRequestIn):
     require_write(request)
     access = community_access_or_404(request, slug)
     if access.is_member:
         raise ValidationError("You are already a member.", code="already_member")
-    services.join_request_create(community=access.community, user=request.user, message=payload.message)
-    return Status(201, {"message": "Your request is on its way to the moderators. You will be notified."})
+    services.join_request_create(
+        community=access.community, user=request.user, message=payload.message
+    )
+    return Status(
+        201, {"message": "Your request is on its way to the moderators. You will be notified."}
+    )

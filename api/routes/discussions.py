@@ -20,6 +20,7 @@ from discussions.search import SearchFilters, help_wanted_in, search_requests
 from discussions.services import posting
 
 from ..auth import require_write
+from ..errors import ERRORS
 from ..paging import Paged, paged
 from .common import Person, person
 
@@ -145,7 +146,9 @@ def _thread(request, slug: str, pk: int) -> tuple[Access, HelpRequest]:
 
 
 def _reply_in(help_request: HelpRequest, reply_pk: int) -> Reply:
-    reply = get_object_or_404(Reply.objects.select_related("author"), pk=reply_pk, help_request=help_request)
+    reply = get_object_or_404(
+        Reply.objects.select_related("author"), pk=reply_pk, help_request=help_request
+    )
     reply.help_request = help_request
     return reply
 
@@ -176,14 +179,16 @@ def _nodes(nodes, *, access: Access, help_request: HelpRequest) -> list[dict]:
                 "voted": node.voted,
                 "in_reply_to": reply.in_reply_to_id,
                 "more": node.more,
-                "more_url": _branch_url(help_request, reply.pk, node.more_after) if node.more else None,
+                "more_url": _branch_url(help_request, reply.pk, node.more_after)
+                if node.more
+                else None,
                 "children": _nodes(node.children, access=access, help_request=help_request),
             }
         )
     return out
 
 
-@router.get("/communities/{slug}/requests", response=Paged[HelpRequestOut])
+@router.get("/communities/{slug}/requests", response={200: Paged[HelpRequestOut], **ERRORS})
 def request_list(
     request,
     slug: str,
@@ -210,7 +215,7 @@ def request_list(
     return paged(requests, page=page, per_page=selectors.LIST_PER_PAGE, item=_request)
 
 
-@router.get("/communities/{slug}/requests/{pk}", response=ThreadOut)
+@router.get("/communities/{slug}/requests/{pk}", response={200: ThreadOut, **ERRORS})
 def thread(request, slug: str, pk: int, sort: str = selectors.DEFAULT_SORT, page: int = 1):
     """The request and one page of its reply tree, bounded as the thread page is: 20 top-level
     replies a page and at most 50 replies in all; the rest behind each reply's `more_url`."""
@@ -232,7 +237,10 @@ def thread(request, slug: str, pk: int, sort: str = selectors.DEFAULT_SORT, page
     }
 
 
-@router.get("/communities/{slug}/requests/{pk}/replies/{reply_pk}/branch", response=BranchOut)
+@router.get(
+    "/communities/{slug}/requests/{pk}/replies/{reply_pk}/branch",
+    response={200: BranchOut, **ERRORS},
+)
 def branch(request, slug: str, pk: int, reply_pk: int, after: str = selectors.BEFORE_FIRST):
     """A reply's children after the cursor `after`, with their subtrees: what "N more replies" holds."""
     access, help_request = _thread(request, slug, pk)
@@ -251,9 +259,14 @@ def branch(request, slug: str, pk: int, reply_pk: int, after: str = selectors.BE
     }
 
 
-@router.get("/search", response=Paged[HelpRequestOut])
+@router.get("/search", response={200: Paged[HelpRequestOut], **ERRORS})
 def search(
-    request, q: str = "", community: str = "", tag: str = "", status: str = "", unanswered: bool = False,
+    request,
+    q: str = "",
+    community: str = "",
+    tag: str = "",
+    status: str = "",
+    unanswered: bool = False,
     page: int = 1,
 ):
     """Search the requests you may read, best match first (latest activity without words)."""
@@ -264,7 +277,11 @@ def search(
         if scope is None:
             raise Http404("No such community.")
     filters = SearchFilters(
-        q=q.replace("\x00", "")[:200], community=scope, tag=tag[:100], status=status, unanswered=unanswered
+        q=q.replace("\x00", "")[:200],
+        community=scope,
+        tag=tag[:100],
+        status=status,
+        unanswered=unanswered,
     )
     if filters.is_empty:
         return {"items": [], "count": 0, "page": 1, "pages": 1, "next_page": None}
@@ -272,7 +289,7 @@ def search(
     return paged(results, page=page, per_page=SEARCH_PER_PAGE, item=_request)
 
 
-@router.post("/communities/{slug}/requests", response={201: HelpRequestOut})
+@router.post("/communities/{slug}/requests", response={201: HelpRequestOut, **ERRORS})
 def ask(request, slug: str, payload: AskIn):
     require_write(request)
     access = community_access_or_404(request, slug)
@@ -288,14 +305,18 @@ def ask(request, slug: str, payload: AskIn):
     return Status(201, _request(help_request))
 
 
-@router.post("/communities/{slug}/requests/{pk}/replies", response={201: ReplyOut})
+@router.post("/communities/{slug}/requests/{pk}/replies", response={201: ReplyOut, **ERRORS})
 def reply(request, slug: str, pk: int, payload: ReplyIn):
     require_write(request)
     access, help_request = _thread(request, slug, pk)
     access.require(permissions.can_reply(access, help_request))
     parent = None
     if payload.parent is not None:
-        parent = Reply.objects.select_related("author").filter(pk=payload.parent, help_request=help_request).first()
+        parent = (
+            Reply.objects.select_related("author")
+            .filter(pk=payload.parent, help_request=help_request)
+            .first()
+        )
         if parent is None:
             raise Http404("The reply you were answering is no longer there, so nothing was posted.")
         parent.help_request = help_request
@@ -311,7 +332,7 @@ def reply(request, slug: str, pk: int, payload: ReplyIn):
     return Status(201, _nodes([node], access=access, help_request=new_request)[0])
 
 
-@router.post("/communities/{slug}/requests/{pk}/accept", response=HelpRequestOut)
+@router.post("/communities/{slug}/requests/{pk}/accept", response={200: HelpRequestOut, **ERRORS})
 def accept(request, slug: str, pk: int, payload: AcceptIn):
     require_write(request)
     access, help_request = _thread(request, slug, pk)
@@ -321,7 +342,9 @@ def accept(request, slug: str, pk: int, payload: AcceptIn):
     return _request(help_request)
 
 
-@router.post("/communities/{slug}/requests/{pk}/replies/{reply_pk}/vote", response=VoteOut)
+@router.post(
+    "/communities/{slug}/requests/{pk}/replies/{reply_pk}/vote", response={200: VoteOut, **ERRORS}
+)
 def vote(request, slug: str, pk: int, reply_pk: int):
     """Toggle your helpful vote on a reply."""
     require_write(request)
@@ -332,7 +355,7 @@ def vote(request, slug: str, pk: int, reply_pk: int):
     return {"voted": voted, "helpful_count": count}
 
 
-@router.post("/communities/{slug}/requests/{pk}/follow", response=FollowOut)
+@router.post("/communities/{slug}/requests/{pk}/follow", response={200: FollowOut, **ERRORS})
 def follow(request, slug: str, pk: int):
     """Toggle following the request."""
     require_write(request)

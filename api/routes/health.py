@@ -8,6 +8,8 @@ from communities.policy import community_access_or_404
 from health import metrics
 from health.permissions import can_view_health
 
+from ..errors import ERRORS
+
 router = Router(tags=["health"])
 
 DEFAULT_DAYS = 30
@@ -49,7 +51,7 @@ class HealthOut(Schema):
 SECTIONS = ("members", "help", "reach", "meetings", "charter")
 
 
-@router.get("/communities/{slug}/health", response=HealthOut)
+@router.get("/communities/{slug}/health", response={200: HealthOut, **ERRORS})
 def health(request, slug: str, days: int = DEFAULT_DAYS):
     """`days` is one of the page's periods (30 for anything else, as on the page)."""
     access = community_access_or_404(request, slug)

@@ -12,6 +12,7 @@ from meetings.permissions import can_read_meetings, can_rsvp
 from meetings.services.rsvp import rsvp_set, waitlist_position
 
 from ..auth import require_write
+from ..errors import ERRORS
 from ..paging import Paged, paged
 
 router = Router(tags=["meetings"])
@@ -76,7 +77,9 @@ def _readable(request, slug: str):
 
 def _occurrence_in(access, pk: int) -> Occurrence:
     occurrence = (
-        Occurrence.objects.select_related("series", "series__organiser").filter(pk=pk, community=access.community).first()
+        Occurrence.objects.select_related("series", "series__organiser")
+        .filter(pk=pk, community=access.community)
+        .first()
     )
     if occurrence is None:
         raise Http404("No such meeting.")
@@ -84,14 +87,19 @@ def _occurrence_in(access, pk: int) -> Occurrence:
     return occurrence
 
 
-@router.get("/communities/{slug}/meetings", response=Paged[MeetingOut])
+@router.get("/communities/{slug}/meetings", response={200: Paged[MeetingOut], **ERRORS})
 def upcoming(request, slug: str, page: int = 1):
     """Meetings not yet over, soonest first (cancelled ones of running series marked)."""
     access = _readable(request, slug)
-    return paged(selectors.upcoming_for_community(access.community), page=page, per_page=selectors.PER_PAGE, item=_meeting)
+    return paged(
+        selectors.upcoming_for_community(access.community),
+        page=page,
+        per_page=selectors.PER_PAGE,
+        item=_meeting,
+    )
 
 
-@router.get("/communities/{slug}/meetings/{pk}", response=MeetingDetail)
+@router.get("/communities/{slug}/meetings/{pk}", response={200: MeetingDetail, **ERRORS})
 def meeting(request, slug: str, pk: int):
     access = _readable(request, slug)
     occurrence = _occurrence_in(access, pk)
@@ -105,7 +113,7 @@ def meeting(request, slug: str, pk: int):
     }
 
 
-@router.put("/communities/{slug}/meetings/{pk}/rsvp", response=RsvpOut)
+@router.put("/communities/{slug}/meetings/{pk}/rsvp", response={200: RsvpOut, **ERRORS})
 def rsvp(request, slug: str, pk: int, payload: RsvpIn):
     """Answer going, maybe or not_going; going past the capacity joins the waiting list."""
     require_write(request)
@@ -113,4 +121,8 @@ def rsvp(request, slug: str, pk: int, payload: RsvpIn):
     occurrence = _occurrence_in(access, pk)
     access.require(can_rsvp(access))
     answer = rsvp_set(occurrence=occurrence, user=request.user, response=payload.response)
-    return {"response": answer.response, "waitlisted": answer.waitlisted, "waitlist_position": waitlist_position(answer)}
+    return {
+        "response": answer.response,
+        "waitlisted": answer.waitlisted,
+        "waitlist_position": waitlist_position(answer),
+    }

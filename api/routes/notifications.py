@@ -9,6 +9,7 @@ from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
 from ..auth import require_write
+from ..errors import ERRORS
 from ..paging import Paged, paged
 from .common import Person, person
 
@@ -45,15 +46,20 @@ def _notification(n: Notification) -> dict:
     }
 
 
-@router.get("/notifications", response=Paged[NotificationOut])
+@router.get("/notifications", response={200: Paged[NotificationOut], **ERRORS})
 def notification_list(request, unread: bool = False, page: int = 1):
     notifications = Notification.objects.for_user(request.user).select_related("actor", "community")
     if unread:
         notifications = notifications.unread()
-    return paged(notifications.order_by("-created_at", "-pk"), page=page, per_page=PER_PAGE, item=_notification)
+    return paged(
+        notifications.order_by("-created_at", "-pk"),
+        page=page,
+        per_page=PER_PAGE,
+        item=_notification,
+    )
 
 
-@router.post("/notifications/{pk}/read", response=NotificationOut)
+@router.post("/notifications/{pk}/read", response={200: NotificationOut, **ERRORS})
 def mark_read(request, pk: int):
     require_write(request)
     notification = get_object_or_404(
@@ -62,7 +68,7 @@ def mark_read(request, pk: int):
     return _notification(notification_mark_read(notification=notification))
 
 
-@router.post("/notifications/read", response=MarkedOut)
+@router.post("/notifications/read", response={200: MarkedOut, **ERRORS})
 def mark_all_read(request):
     require_write(request)
     return {"marked": notifications_mark_all_read(user=request.user)}

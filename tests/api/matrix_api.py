@@ -21,7 +21,9 @@ NO = 401
 CREATED = 201
 
 ROWS = {
-    "tokens:list": Row(get=SIGNED_IN, post=SIGNED_IN, data=lambda w: {"name": "Matrix bot", "scope": "read"}),
+    "tokens:list": Row(
+        get=SIGNED_IN, post=SIGNED_IN, data=lambda w: {"name": "Matrix bot", "scope": "read"}
+    ),
     "tokens:revoke": Row(
         post=(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
         kwargs=lambda w: {"pk": own_token(w).pk},
@@ -34,7 +36,10 @@ def own_token(w: World):
     from api.services import token_create
     from tests.factories import UserFactory
 
-    return w.memo("own_token", lambda: token_create(user=w.user or UserFactory(), name="Mine", scope="read")[0])
+    return w.memo(
+        "own_token",
+        lambda: token_create(user=w.user or UserFactory(), name="Mine", scope="read")[0],
+    )
 
 
 def everyone(outcome):
@@ -134,11 +139,17 @@ API_ROWS: dict[tuple[str, str], ApiRow] = {
     ("post", C + "/requests"): ApiRow(
         participants(CREATED),
         slug,
-        body=lambda w: {"title": "How do I drain a node?", "body": "Pods keep coming back.", "tags": ["k8s"]},
+        body=lambda w: {
+            "title": "How do I drain a node?",
+            "body": "Pods keep coming back.",
+            "tags": ["k8s"],
+        },
     ),
     ("get", T): ApiRow(readers(OK), thread),
     ("get", T + "/replies/{reply_pk}/branch"): ApiRow(readers(OK), on_reply),
-    ("post", T + "/replies"): ApiRow(participants(CREATED), thread, body=lambda w: {"body": "Try cordon first."}),
+    ("post", T + "/replies"): ApiRow(
+        participants(CREATED), thread, body=lambda w: {"body": "Try cordon first."}
+    ),
     ("post", T + "/accept"): ApiRow(
         # The asker (the steward) or a moderator.
         hidden_when_private(403, 403, 403, OK, 403, OK),
@@ -151,7 +162,9 @@ API_ROWS: dict[tuple[str, str], ApiRow] = {
     # Meetings.
     ("get", C + "/meetings"): ApiRow(readers(OK), slug),
     ("get", C + "/meetings/{pk}"): ApiRow(readers(OK), meeting),
-    ("put", C + "/meetings/{pk}/rsvp"): ApiRow(participants(OK), meeting, body=lambda w: {"response": "going"}),
+    ("put", C + "/meetings/{pk}/rsvp"): ApiRow(
+        participants(OK), meeting, body=lambda w: {"response": "going"}
+    ),
     # Charter and value stories.
     ("get", C + "/charter"): ApiRow(seers(204), slug),
     ("get", C + "/charter/versions"): ApiRow(hidden_when_private(403, 403, OK, OK, OK, OK), slug),

@@ -27,7 +27,9 @@ def test_the_token_is_stored_only_as_its_hash(member):
 
     assert secret.startswith("prt_") and len(secret) > 40
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
-    assert secret not in {str(v) for v in ApiToken.objects.values_list("token_hash", "hint", "name").get()}
+    assert secret not in {
+        str(v) for v in ApiToken.objects.values_list("token_hash", "hint", "name").get()
+    }
 
 
 def test_a_revoked_token_no_longer_opens_the_api(client, member):
@@ -91,7 +93,10 @@ def test_session_writes_need_the_csrf_token(member, community):
 
     refused = browser.post(url, payload, content_type="application/json")
     accepted = browser.post(
-        url, payload, content_type="application/json", HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value
+        url,
+        payload,
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
     )
 
     assert refused.status_code == 403
@@ -103,7 +108,9 @@ def test_token_writes_need_no_csrf_token(member, community):
     script = Client(enforce_csrf_checks=True)
     api = Api(script, member)
 
-    response = api.post(f"/api/v1/communities/{community.slug}/requests", {"title": "From a bot", "body": "Hello."})
+    response = api.post(
+        f"/api/v1/communities/{community.slug}/requests", {"title": "From a bot", "body": "Hello."}
+    )
 
     assert response.status_code == 201
 

@@ -108,7 +108,9 @@ def test_leaving_ends_the_membership(api, community, member):
 def test_asking_to_join_a_listed_community_files_a_request(client, outsider):
     listed = CommunityFactory(listed=True)
 
-    response = Api(client, outsider).post(f"/api/v1/communities/{listed.slug}/join-requests", {"message": "Hi"})
+    response = Api(client, outsider).post(
+        f"/api/v1/communities/{listed.slug}/join-requests", {"message": "Hi"}
+    )
 
     assert response.status_code == 201
     assert JoinRequest.objects.get(community=listed, user=outsider).message == "Hi"
@@ -119,7 +121,9 @@ def test_asking_to_join_a_listed_community_files_a_request(client, outsider):
 
 @covers("get", C + "/requests")
 def test_request_list_takes_the_pages_filters(api, community, moderator):
-    solved = HelpRequestFactory(community=community, author=moderator, status="solved", tags=["helm"])
+    solved = HelpRequestFactory(
+        community=community, author=moderator, status="solved", tags=["helm"]
+    )
     HelpRequestFactory(community=community, author=moderator, tags=["helm"])
     HelpRequestFactory(community=community, author=moderator, is_removed=True)
     url = f"/api/v1/communities/{community.slug}/requests"
@@ -134,7 +138,9 @@ def test_request_list_can_show_only_what_matches_my_expertise(api, member, commu
     mine = HelpRequestFactory(community=community, author=moderator, tags=["terraform"])
     HelpRequestFactory(community=community, author=moderator, tags=["cooking"])
 
-    body = api.get(f"/api/v1/communities/{community.slug}/requests", {"matching_my_expertise": "true"}).json()
+    body = api.get(
+        f"/api/v1/communities/{community.slug}/requests", {"matching_my_expertise": "true"}
+    ).json()
 
     assert [r["id"] for r in body["items"]] == [mine.pk]
 
@@ -214,7 +220,9 @@ def test_asking_posts_a_request_once_per_submission_key(api, community):
 
 
 def test_an_empty_title_is_refused_with_the_services_message(api, community):
-    response = api.post(f"/api/v1/communities/{community.slug}/requests", {"title": " ", "body": "x"})
+    response = api.post(
+        f"/api/v1/communities/{community.slug}/requests", {"title": " ", "body": "x"}
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["messages"]
@@ -264,7 +272,9 @@ def test_the_asker_accepts_an_answer(client, member, community):
 @covers("post", T + "/replies/{reply_pk}/vote")
 def test_voting_toggles(api, thread, moderator):
     reply = ReplyFactory(help_request=thread, author=moderator)
-    url = f"/api/v1/communities/{thread.community.slug}/requests/{thread.pk}/replies/{reply.pk}/vote"
+    url = (
+        f"/api/v1/communities/{thread.community.slug}/requests/{thread.pk}/replies/{reply.pk}/vote"
+    )
 
     assert api.post(url).json() == {"voted": True, "helpful_count": 1}
     assert api.post(url).json() == {"voted": False, "helpful_count": 0}
@@ -322,7 +332,9 @@ def test_rsvp_counts_follow_the_answers(api, community, member):
 def test_a_bad_rsvp_answer_is_refused_with_the_services_words(api, community):
     occurrence = OccurrenceFactory(series=MeetingSeriesFactory(community=community))
 
-    response = api.put(f"/api/v1/communities/{community.slug}/meetings/{occurrence.pk}/rsvp", {"response": "yes"})
+    response = api.put(
+        f"/api/v1/communities/{community.slug}/meetings/{occurrence.pk}/rsvp", {"response": "yes"}
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "Answer going, maybe or not going."
@@ -335,7 +347,9 @@ def test_a_bad_rsvp_answer_is_refused_with_the_services_words(api, community):
 @covers("get", C + "/charter/versions")
 def test_charter_shows_the_approved_version_and_history(client, core, community):
     charter = CharterFactory(community=community)
-    version = CharterVersionFactory(charter=charter, number=1, status="approved", purpose="Run clusters well")
+    version = CharterVersionFactory(
+        charter=charter, number=1, status="approved", purpose="Run clusters well"
+    )
     charter.approved_version = version
     charter.save()
     CharterVersionFactory(charter=charter, number=2)
@@ -372,7 +386,13 @@ def test_value_stories_are_recorded_and_listed(api, community, member):
 def test_a_story_outside_the_value_table_is_refused(api, community):
     response = api.post(
         f"/api/v1/communities/{community.slug}/stories",
-        {"title": "x", "what_happened": "y", "who_benefited": "z", "horizon": "soon", "beneficiary": "members"},
+        {
+            "title": "x",
+            "what_happened": "y",
+            "who_benefited": "z",
+            "horizon": "soon",
+            "beneficiary": "members",
+        },
     )
 
     assert response.status_code == 400
@@ -385,13 +405,21 @@ def test_a_story_outside_the_value_table_is_refused(api, community):
 @covers("get", C + "/health")
 def test_health_figures_are_the_csvs(client, moderator, community, member):
     HelpRequestFactory(community=community, author=member)
-    body = Api(client, moderator).get(f"/api/v1/communities/{community.slug}/health", {"days": 90}).json()
+    body = (
+        Api(client, moderator)
+        .get(f"/api/v1/communities/{community.slug}/health", {"days": 90})
+        .json()
+    )
     expected = community_health(community, period=period_for(90))
 
     rows = health_rows(expected)
     figure_block = rows[1 : rows.index([])]
-    csv_figures = {row[1]: (row[3], row[4], row[6]) for row in figure_block if row[1] != "revisit_by"}
-    api_figures = {f["key"]: (f["current"], f["previous"], f["definition"]) for f in body["figures"]}
+    csv_figures = {
+        row[1]: (row[3], row[4], row[6]) for row in figure_block if row[1] != "revisit_by"
+    }
+    api_figures = {
+        f["key"]: (f["current"], f["previous"], f["definition"]) for f in body["figures"]
+    }
     assert api_figures == csv_figures
     assert body["days"] == 90
     assert len(body["figures"]) == len(expected.figures())

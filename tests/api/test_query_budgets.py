@@ -58,7 +58,11 @@ grow_meetings.offset = 0
 
 
 def grow_versions(n, *, community, **_):
-    charter = CharterFactory(community=community) if not hasattr(community, "charter") else community.charter
+    charter = (
+        CharterFactory(community=community)
+        if not hasattr(community, "charter")
+        else community.charter
+    )
     first = charter.versions.count() + 1
     for number in range(first, first + n):
         CharterVersionFactory(charter=charter, number=number, author=UserFactory())
@@ -81,14 +85,49 @@ def grow_replies(n, *, thread, **_):
 
 LISTS = {
     # name: (url, params, grow, budget)
-    "communities": ("/api/v1/communities", {}, grow_communities, 5),  # token; page count, page, tags, my roles
-    "members": ("/api/v1/communities/{slug}/members", {}, grow_members, 7),  # token, community 3; count, page, expertise
+    "communities": (
+        "/api/v1/communities",
+        {},
+        grow_communities,
+        5,
+    ),  # token; page count, page, tags, my roles
+    "members": (
+        "/api/v1/communities/{slug}/members",
+        {},
+        grow_members,
+        7,
+    ),  # token, community 3; count, page, expertise
     "units": ("/api/v1/communities/{slug}/units", {}, grow_members, 5),  # token, community 3; units
-    "requests": ("/api/v1/communities/{slug}/requests", {}, grow_requests, 7),  # token, community 3; count, page, tags
-    "search": ("/api/v1/search", {"q": "draining"}, grow_requests, 5),  # token; count, page, tags, my roles
-    "meetings": ("/api/v1/communities/{slug}/meetings", {}, grow_meetings, 6),  # token, community 3; count, page
-    "charter versions": ("/api/v1/communities/{slug}/charter/versions", {}, grow_versions, 6),  # token, community 3; charter, versions
-    "stories": ("/api/v1/communities/{slug}/stories", {}, grow_stories, 6),  # token, community 3; count, page
+    "requests": (
+        "/api/v1/communities/{slug}/requests",
+        {},
+        grow_requests,
+        7,
+    ),  # token, community 3; count, page, tags
+    "search": (
+        "/api/v1/search",
+        {"q": "draining"},
+        grow_requests,
+        5,
+    ),  # token; count, page, tags, my roles
+    "meetings": (
+        "/api/v1/communities/{slug}/meetings",
+        {},
+        grow_meetings,
+        6,
+    ),  # token, community 3; count, page
+    "charter versions": (
+        "/api/v1/communities/{slug}/charter/versions",
+        {},
+        grow_versions,
+        6,
+    ),  # token, community 3; charter, versions
+    "stories": (
+        "/api/v1/communities/{slug}/stories",
+        {},
+        grow_stories,
+        6,
+    ),  # token, community 3; count, page
     "notifications": ("/api/v1/notifications", {}, grow_notifications, 3),  # token; count, page
     # One thread: token, community 3, the request and its tags, then `selectors.thread_page`'s reads
     # (roots' count and page, their descendants in one windowed query, my votes) and following.
@@ -97,7 +136,9 @@ LISTS = {
 
 
 @pytest.mark.parametrize("name", LISTS)
-def test_list_costs_the_same_at_5_and_200(client, moderator, member, community, name, django_assert_max_num_queries):
+def test_list_costs_the_same_at_5_and_200(
+    client, moderator, member, community, name, django_assert_max_num_queries
+):
     url, params, grow, budget = LISTS[name]
     thread = HelpRequestFactory(community=community)
     url = url.format(slug=community.slug, pk=thread.pk)

@@ -21,7 +21,9 @@ def test_schema_is_valid_openapi_3_1(client, db):
 
 def test_every_endpoint_in_the_schema_has_a_test():
     missing = _endpoints(api.get_openapi_schema()) - COVERED
-    assert not missing, f"endpoints without a test in tests/api/test_endpoints.py: {sorted(missing)}"
+    assert not missing, (
+        f"endpoints without a test in tests/api/test_endpoints.py: {sorted(missing)}"
+    )
 
 
 def test_no_test_claims_an_endpoint_that_is_gone():

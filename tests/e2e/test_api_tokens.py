@@ -32,7 +32,9 @@ def test_person_creates_a_token_uses_it_and_revokes_it(page: Page, live_server, 
     journey.check(page, "created")
 
     api = page.context.request
-    answer = api.get(f"{live_server.url}/api/v1/communities", headers={"Authorization": f"Bearer {secret}"})
+    answer = api.get(
+        f"{live_server.url}/api/v1/communities", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert answer.status == 200
 
     page.reload()
