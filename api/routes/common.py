@@ -1,7 +1,5 @@
 """Shapes shared by the routes."""
 
-import datetime as dt
-
 from ninja import Schema
 
 
@@ -20,7 +18,3 @@ def person(user) -> dict | None:
 class Done(Schema):
     ok: bool = True
     message: str = ""
-
-
-def iso(value: dt.datetime | None):
-    return value
