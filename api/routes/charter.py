@@ -5,9 +5,10 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from charter import selectors, value
 from charter.models import Objective
 from charter.permissions import CharterAccess, can_read_stories, can_record_story
+from charter.selectors import drafts as selectors
+from charter.selectors import stories as story_selectors
 from charter.services.stories import value_story_create
 from communities.policy import community_access_or_404
 
@@ -135,7 +136,7 @@ def stories(
 ):
     access = community_access_or_404(request, slug)
     access.require(can_read_stories(access))
-    queryset = value.stories(
+    queryset = story_selectors.stories(
         access.community, horizon=horizon, beneficiary=beneficiary, objective_id=objective
     )
     return paged(
