@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "discussions",
     "meetings",
     "health",
+    "demo",
 ]
 
 MIDDLEWARE = [
