@@ -10,8 +10,6 @@ so that they do not count against the page.
 """
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +22,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.queries import page_queries
 
 FEW, MANY = 5, 200
 
@@ -45,20 +44,13 @@ AUDIT_LOG_BUDGET = 8  # + community pages' 3, page count, page
 PROFILE_BUDGET = 6  # + person, expertise, memberships with their communities
 
 
-def queries_for(client, url: str, **params) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def assert_flat_then_pinned(client, url, grow, budget, django_assert_max_num_queries, **params):
     """Count the queries over FEW items, grow to MANY, count again, and hold the page to its budget."""
     grow(FEW)
     client.get(url, params)  # warm the caches
-    few = queries_for(client, url, **params)
+    few = page_queries(client, url, **params)
     grow(MANY - FEW)
-    many = queries_for(client, url, **params)
+    many = page_queries(client, url, **params)
     assert few == many, f"{url}: {few} queries for {FEW} items but {many} for {MANY}"
     with django_assert_max_num_queries(budget):
         client.get(url, params)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     # django-ninja's templates and static files: its docs page then loads Swagger UI from
     # our own static files, not a CDN.
     "ninja",
+    "demo",
 ]
 
 MIDDLEWARE = [

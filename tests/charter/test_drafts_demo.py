@@ -1,4 +1,4 @@
-"""The demo's charters (charter/demo.py through seed_demo)."""
+"""The demo's charters (demo/charter.py through seed_demo)."""
 
 from io import StringIO
 

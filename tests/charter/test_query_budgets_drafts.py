@@ -7,14 +7,13 @@ request (3), as in tests/test_query_budgets.py.
 """
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from charter.services import drafts as services
 from tests.charter.drafts_support import fresh_charter, in_review
 from tests.charter.factories import ObjectiveFactory, ValueStoryFactory
 from tests.factories import CommunityFactory, MembershipFactory
+from tests.queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +47,12 @@ def grow_history(charter, *, editor, sponsor, rounds: int) -> None:
         services.charter_submit(charter=charter, by=editor)
 
 
-def count(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def flat_then_pinned(client, url, grow, budget, django_assert_max_num_queries):
     grow(FEW)
     client.get(url)  # warm per-process caches
-    few = count(client, url)
+    few = page_queries(client, url)
     grow(MANY - FEW)
-    many = count(client, url)
+    many = page_queries(client, url)
     assert few == many, f"{url}: {few} queries for {FEW} versions but {many} for {MANY}"
     with django_assert_max_num_queries(budget):
         client.get(url)
@@ -122,9 +114,9 @@ def test_review_queries_do_not_grow_with_versions(
 
     history(FEW)
     client.get(url())
-    few = count(client, url())
+    few = page_queries(client, url())
     history(MANY - FEW)
-    many = count(client, url())
+    many = page_queries(client, url())
     assert few == many
     latest = url()
     with django_assert_max_num_queries(REVIEW_BUDGET):

@@ -6,8 +6,6 @@ community pages' 3 (community, my membership, my pending request).
 """
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from charter.models import Endorsement, Prompt
@@ -19,6 +17,7 @@ from tests.charter.factories import (
     VisionRoundFactory,
 )
 from tests.factories import UnitFactory, UserFactory
+from tests.queries import page_queries
 
 FEW, MANY = 5, 50
 
@@ -28,19 +27,12 @@ STORIES_BUDGET = 10  # + objectives for the filter, the matrix (one query), page
 STORY_BUDGET = 7  # + the story with author, unit and objective
 
 
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def assert_flat(client, url, grow, budget, django_assert_max_num_queries):
     grow(FEW)
     client.get(url)
-    few = queries_for(client, url)
+    few = page_queries(client, url)
     grow(MANY - FEW)
-    many = queries_for(client, url)
+    many = page_queries(client, url)
     assert few == many, f"{url}: {few} queries for {FEW} items but {many} for {MANY}"
     with django_assert_max_num_queries(budget):
         client.get(url)

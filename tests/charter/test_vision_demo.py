@@ -1,14 +1,14 @@
-"""The demo's vision rounds and value stories (charter/demo_vision.py through seed_demo)."""
+"""The demo's vision rounds and value stories (demo/vision.py through seed_demo)."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
-from charter import demo_vision
 from charter.models import Contribution, Endorsement, ValueStory, VisionRound
 from charter.selectors.stories import value_matrix
 from communities.models import Community
+from demo import vision as demo_vision
 
 
 @pytest.fixture

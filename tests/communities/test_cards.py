@@ -4,8 +4,6 @@ and never carrying what one viewer may see to another."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +15,7 @@ from tests.charter.factories import CharterFactory, CharterVersionFactory
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory
 from tests.meetings.factories import OccurrenceFactory
+from tests.queries import call_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +31,7 @@ def page(client, community) -> str:
 
 
 def queries(client, community) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        page(client, community)
-    return len(captured.captured_queries)
+    return call_queries(lambda: page(client, community))[0]
 
 
 @pytest.fixture

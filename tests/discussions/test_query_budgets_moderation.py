@@ -1,13 +1,12 @@
 """Query budget of the moderation queue: the same at 3 and at 30 flagged posts."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from discussions.services import moderation as services
 from tests.discussions.factories import FlagFactory, HelpRequestFactory, ReplyFactory
 from tests.factories import MembershipFactory, UserFactory
+from tests.queries import page_queries
 
 FEW, MANY = 3, 30
 
@@ -15,13 +14,6 @@ FEW, MANY = 3, 30
 # the page count and page of flagged posts, their open flags with flaggers, posts and authors;
 # recently removed requests, recently removed replies.
 QUEUE_BUDGET = 11
-
-
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
 
 
 @pytest.mark.django_db
@@ -48,9 +40,9 @@ def test_moderation_queue_queries_do_not_grow_with_flags(
     client.force_login(moderator)
     grow(FEW)
     client.get(url)  # warm the caches
-    few = queries_for(client, url)
+    few = page_queries(client, url)
     grow(MANY - FEW)
-    many = queries_for(client, url)
+    many = page_queries(client, url)
 
     assert few == many
     with django_assert_max_num_queries(QUEUE_BUDGET):

@@ -15,6 +15,7 @@ from discussions.models import HelpfulVote, HelpRequest, Reply, count_tree, path
 from discussions.selectors import PAGE_REPLIES
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import UserFactory
+from tests.queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +76,6 @@ def build_replies(help_request, count: int, *, fan_out: int, authors, voter=None
         HelpfulVote.objects.bulk_create(votes)
 
 
-def count_queries(client, url, **params) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def test_a_thread_costs_the_same_queries_at_10_and_at_1000_replies(
     client, community, member, core, moderator
 ):
@@ -94,9 +88,9 @@ def test_a_thread_costs_the_same_queries_at_10_and_at_1000_replies(
     client.force_login(member)
     client.get(small.get_absolute_url())  # warm per-process caches
 
-    few = count_queries(client, small.get_absolute_url())
-    many = count_queries(client, large.get_absolute_url())
-    helpful = count_queries(client, large.get_absolute_url(), sort="helpful", page=2)
+    few = page_queries(client, small.get_absolute_url())
+    many = page_queries(client, large.get_absolute_url())
+    helpful = page_queries(client, large.get_absolute_url(), sort="helpful", page=2)
 
     assert few == many == helpful <= THREAD_BUDGET
     shown = client.get(large.get_absolute_url()).content.decode().count('class="reply-body"')
@@ -136,10 +130,10 @@ def test_the_community_list_of_requests_is_pinned(
     url = reverse("discussions:list", args=[community.slug])
     client.force_login(member)
     client.get(url)
-    few = count_queries(client, url)
+    few = page_queries(client, url)
     for n in range(40):
         HelpRequestFactory(community=community, tags=["helm", f"u{n}"], is_pinned=n % 7 == 0)
-    many = count_queries(client, url)
+    many = page_queries(client, url)
 
     assert few == many
     with django_assert_max_num_queries(LIST_BUDGET):
@@ -186,10 +180,10 @@ def test_a_bounded_thread_page_costs_the_same_queries_whatever_the_shape(
     client.get(threads["10 replies"][0].get_absolute_url())  # warm per-process caches
 
     counts = {
-        name: count_queries(client, help_request.get_absolute_url())
+        name: page_queries(client, help_request.get_absolute_url())
         for name, (help_request, _) in threads.items()
     }
-    counts["helpful"] = count_queries(
+    counts["helpful"] = page_queries(
         client, threads["1,000 mixed"][0].get_absolute_url(), sort="helpful"
     )
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from discussions.demo import THREADS
+from demo.discussions import THREADS
 from discussions.models import HelpfulVote, HelpRequest, Reply, RequestStatus, Revision
 
 

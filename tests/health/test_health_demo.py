@@ -1,4 +1,4 @@
-"""The demo's health history (health/demo.py through seed_demo): consistent, seeded once, and telling.
+"""The demo's health history (demo/health.py through seed_demo): consistent, seeded once, and telling.
 
 The demo sponsor must see on the overview that Python Practitioners is thriving and
 Incident Response & Postmortems needs help, with the reasons; the figures behind
@@ -19,8 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from charter.models import Objective, ValueStory
 from communities.models import AuditAction, AuditEvent, Community, JoinRequest, Membership
+from demo import health as demo
 from discussions.models import Follow, HelpfulVote, HelpRequest, Reply, RequestStatus
-from health import demo
 from health.metrics import community_health, period_for
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from meetings.services import recurrence
@@ -176,7 +176,7 @@ def test_the_added_threads_nest_and_are_spread_over_half_a_year(seeded):
 
 
 def test_the_discussions_demo_keeps_its_threads_and_its_counts(seeded):
-    """health/demo.py stays inside what tests/discussions/test_thread_demo.py expects."""
+    """demo/health.py stays inside what tests/discussions/test_thread_demo.py expects."""
     python = HelpRequest.objects.filter(community__slug=PYTHON).count()
     others = HelpRequest.objects.exclude(community__slug=PYTHON).values_list("community__slug")
     assert 10 <= python <= 15

@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from charter.models import VersionStatus
 from health.metrics import community_health, period_for
@@ -26,6 +24,7 @@ from tests.discussions.factories import HelpfulVoteFactory
 from tests.factories import CommunityFactory, UnitFactory
 from tests.health.factories import accept, ask, person_with_history, reply
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
+from tests.queries import call_queries
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 # Membership, active people, help counts, medians, reach, meetings, charter, objectives,
@@ -72,9 +71,8 @@ def build(members: int, requests: int, replies: int):
 
 
 def queries_for(community, days: int) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        community_health(community, period=period_for(days, now=NOW), now=NOW)
-    return len(captured.captured_queries)
+    period = period_for(days, now=NOW)
+    return call_queries(lambda: community_health(community, period=period, now=NOW))[0]
 
 
 @pytest.mark.django_db

@@ -9,8 +9,6 @@ prefetches = 3).
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from tests.charter.factories import (
 from tests.discussions.factories import HelpfulVoteFactory, HelpRequestFactory, ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
+from tests.queries import page_queries
 
 FEW, MANY = 3, 30
 
@@ -35,19 +34,12 @@ CSV_BUDGET = 17  # no page around it: no bell
 OVERVIEW_BUDGET = 12
 
 
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def assert_flat(client, url, grow, budget, django_assert_max_num_queries):
     grow(FEW)
     client.get(url)
-    few = queries_for(client, url)
+    few = page_queries(client, url)
     grow(MANY - FEW)
-    many = queries_for(client, url)
+    many = page_queries(client, url)
     assert few == many, f"{url}: {few} queries with {FEW} of everything but {many} with {MANY}"
     with django_assert_max_num_queries(budget):
         client.get(url)

@@ -8,14 +8,13 @@ the meetings — and, in the personal feed, per community for "may I read it".
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings.services.calendars import calendar_token_reset
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
+from tests.queries import page_response_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +39,8 @@ def add_meetings(community, count: int, *, rsvp_user=None) -> None:
 
 
 def count_queries(client, url) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries), response.content.count(b"BEGIN:VEVENT")
+    queries, response = page_response_queries(client, url)
+    return queries, response.content.count(b"BEGIN:VEVENT")
 
 
 def test_the_community_feed_costs_the_same_at_2_and_at_30_meetings(client, member, community):

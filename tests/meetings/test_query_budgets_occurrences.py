@@ -11,8 +11,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communities.models import Role
@@ -21,6 +19,7 @@ from meetings.views.occurrences import MY_OTHERS_LIMIT, MY_PAST_LIMIT
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory
+from tests.queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +38,6 @@ MY_MEETINGS_BUDGET = 7
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
 
 
 def busy_meeting(community, member, rsvps: int, threads: int):
@@ -71,10 +63,10 @@ def test_the_meeting_page_costs_the_same_at_2_and_at_30_rsvps(client, community,
     large = busy_meeting(community, member, rsvps=30, threads=12)
     client.force_login(member)
 
-    small_count = count_queries(
+    small_count = page_queries(
         client, reverse("meetings:occurrence", args=[community.slug, small.pk])
     )
-    large_count = count_queries(
+    large_count = page_queries(
         client, reverse("meetings:occurrence", args=[community.slug, large.pk])
     )
 
@@ -115,10 +107,10 @@ def test_my_meetings_costs_the_same_at_2_and_at_30_meetings(client):
     my_world(many, 30)
 
     client.force_login(few)
-    few_count = count_queries(client, reverse("meetings:my_meetings"))
+    few_count = page_queries(client, reverse("meetings:my_meetings"))
     client.force_login(many)
     response = client.get(reverse("meetings:my_meetings"))
-    many_count = count_queries(client, reverse("meetings:my_meetings"))
+    many_count = page_queries(client, reverse("meetings:my_meetings"))
 
     assert len(response.context["upcoming"]) == 30
     assert len(response.context["others"]) == MY_OTHERS_LIMIT

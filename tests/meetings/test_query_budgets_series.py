@@ -9,14 +9,13 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings.models import Occurrence, RsvpResponse
 from meetings.services import recurrence
 from tests.factories import UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, RsvpFactory
+from tests.queries import page_queries
 from tests.test_query_budgets import DETAIL_BUDGET
 
 FEW, MANY = 2, 20
@@ -36,19 +35,12 @@ def frozen():
         yield traveller
 
 
-def queries_for(client, url: str, **params) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def assert_flat_then_pinned(client, url, grow, budget, django_assert_max_num_queries, **params):
     grow(FEW)
     client.get(url, params)  # warm the caches
-    few = queries_for(client, url, **params)
+    few = page_queries(client, url, **params)
     grow(MANY - FEW)
-    many = queries_for(client, url, **params)
+    many = page_queries(client, url, **params)
     assert few == many, f"{url}: {few} queries for {FEW} items but {many} for {MANY}"
     with django_assert_max_num_queries(budget):
         client.get(url, params)

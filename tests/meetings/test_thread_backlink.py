@@ -3,21 +3,14 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from meetings.models import OccurrenceStatus
 from tests.discussions.factories import HelpRequestFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory
+from tests.queries import page_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured.captured_queries)
 
 
 def test_the_thread_lists_the_meetings_that_discussed_it(client, community, member):
@@ -54,4 +47,4 @@ def test_the_meetings_box_costs_the_same_for_one_meeting_or_five(client, communi
     client.force_login(member)
     client.get(one.get_absolute_url())
 
-    assert _queries(client, one.get_absolute_url()) == _queries(client, five.get_absolute_url())
+    assert page_queries(client, one.get_absolute_url()) == page_queries(client, five.get_absolute_url())

@@ -58,10 +58,9 @@ from core.markdown import render_markdown
 from discussions.models import Follow, HelpfulVote, HelpRequest, Reply, RequestStatus
 from discussions.search import update_search_vectors
 from discussions.services.posting import render_body
+from health.services import health_visibility_set
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from meetings.services import recurrence
-
-from .services import health_visibility_set
 
 User = get_user_model()
 DOMAIN = "practica.demo"

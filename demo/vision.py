@@ -1,4 +1,4 @@
-"""Demo data for vision rounds and value stories, called by `seed_demo` after charter/demo.py.
+"""Demo data for vision rounds and value stories, called by `seed_demo` after demo/charter.py.
 
 An open vision round in Clinical Data Quality, a closed one (with ideas used in the
 draft) in Python Practitioners, and value stories across the four cells of the
@@ -13,12 +13,11 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from charter.models import Charter, Contribution, Objective, Prompt, ValueStory, VisionRound
+from charter.services import vision as vision_services
+from charter.services.stories import value_story_create
 from communities.models import Community
 from notifications.models import Kind, Notification
-
-from .models import Charter, Contribution, Objective, Prompt, ValueStory, VisionRound
-from .services import vision as vision_services
-from .services.stories import value_story_create
 
 User = get_user_model()
 DOMAIN = "practica.demo"

@@ -1,4 +1,4 @@
-"""Seed a realistic demo organisation: `python manage.py seed_demo`.
+"""The demo's organisation: units, people and communities, seeded first by `seed_demo`.
 
 Meridian Health is a fictional health-tech firm (remote patient monitoring) with
 six organisational units, forty people and five communities of practice that
@@ -11,18 +11,14 @@ Running it again changes nothing: units and people are fetched by key, and a
 community whose name or slug already exists is left alone.
 """
 
-import logging
 import random
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -224,7 +220,10 @@ PEOPLE = [
 
 DEMO_LOGINS = [
     ("admin", "Site admin: Django admin at /admin/"),
-    ("sponsor", "Sponsor of Python Practitioners and Incident Response & Postmortems: see /health/"),
+    (
+        "sponsor",
+        "Sponsor of Python Practitioners and Incident Response & Postmortems: see /health/",
+    ),
     ("moderator", "Moderator of Clinical Data Quality: two join requests wait"),
     ("member", "Member of two communities; invited to the private Threat Modelling Circle"),
     ("newcomer", "New starter in no community yet: browse the directory"),
@@ -469,183 +468,164 @@ INVITE_MESSAGES = [
 ]
 
 
-DEMO_PARTS = ("charter.demo", "charter.demo_vision", "discussions.demo", "meetings.demo", "health.demo")
-
-
 def email_for(login: str) -> str:
     return f"{login}@{DOMAIN}"
 
 
-class Command(BaseCommand):
-    help = "Create the Meridian Health demo organisation (idempotent) and print the demo logins."
+def seed() -> list[str]:
+    """Units, people and communities; the names of the communities created this time."""
+    rng = random.Random(42)
+    units = _units()
+    people = _people(units, rng)
+    return [plan.name for plan in PLANS if _community(plan, people, rng)]
 
-    def handle(self, *args, **options) -> None:
-        rng = random.Random(42)
-        # Every notification queues an email task, which logs a line when it runs eagerly
-        # after commit; without this the demo logins would scroll away under them.
-        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
-        with transaction.atomic():
-            units = self._units()
-            people = self._people(units, rng)
-            created = [plan.name for plan in PLANS if self._community(plan, people, rng)]
-        # Charters, vision rounds and threads look people and communities up by email and slug.
-        for part in DEMO_PARTS:
-            with transaction.atomic():
-                import_module(part).seed(stdout=self.stdout)
+
+# Units and people ------------------------------------------------------------
+
+
+def _units() -> dict[str, OrganisationalUnit]:
+    units = {}
+    for slug, name in UNITS:
+        units[slug], _ = OrganisationalUnit.objects.get_or_create(
+            slug=slug, defaults={"name": name}
+        )
+    return units
+
+
+def _people(units, rng) -> dict:
+    # One hash for everyone: hashing forty passwords one by one takes half a minute.
+    password = make_password(PASSWORD)
+    now = timezone.now()
+    people = {}
+    for person in PEOPLE:
+        email = email_for(person.login)
+        is_admin = person.login == "admin"
+        # Everyone has been here longer than the oldest community, except the newcomer.
+        days = 3 if person.login == "newcomer" else rng.randint(450, 1500)
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "password": password,
+                "display_name": person.name,
+                "unit": units[person.unit],
+                "job_title": person.title,
+                "location": person.location,
+                "timezone": TIME_ZONES[person.location],
+                "bio": person.bio,
+                "is_staff": is_admin,
+                "is_superuser": is_admin,
+                "date_joined": now - timedelta(days=days),
+            },
+        )
         if created:
-            self.stdout.write(
-                self.style.SUCCESS(f"Created {len(created)} communities: {', '.join(created)}.")
-            )
+            user.expertise.set(list(person.expertise))
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        people[person.login] = user
+    return people
+
+
+# Communities -----------------------------------------------------------------
+
+
+def _community(plan: Plan, people: dict, rng) -> Community | None:
+    """Build one community through the services, as its people would have; None if it exists."""
+    if Community.objects.filter(Q(name__iexact=plan.name) | Q(slug=slugify(plan.name))).exists():
+        return None
+    creator = people[plan.moderators[0]]
+    history = History()
+    community = community_create(
+        by=creator,
+        name=plan.name,
+        tagline=plan.tagline,
+        description=plan.description,
+        tags=list(plan.tags),
+        visibility=plan.visibility,
+        join_policy=plan.join_policy,
+        meeting_room=plan.meeting_room,
+        meeting_url=plan.meeting_url,
+    )
+    history.called()
+    if community.status == CommunityStatus.PROPOSED:
+        # COMMUNITY_CREATION_REQUIRES_APPROVAL is on: the site admin approves it.
+        community_approve(community=community, by=people["admin"])
+        community.refresh_from_db()
+        history.called()
+
+    # The sponsor and the core group come first: they shape the charter together.
+    leaders = [
+        (plan.sponsor, Role.SPONSOR),
+        *((login, Role.MODERATOR) for login in plan.moderators[1:]),
+        *((login, Role.CORE) for login in plan.core),
+    ]
+    for login, role in leaders:
+        history.step()
+        membership = _arrive(community, people[login], creator, rng, history, invited=True)
+        membership_change_role(membership=membership, role=role, by=creator)
+        history.called()
+    for login in plan.members:
+        history.step()
+        _arrive(community, people[login], creator, rng, history, invited=False)
+    for login in plan.left:
+        history.step()
+        membership_leave(community=community, user=people[login])
+        history.called()
+
+    history.settle()
+    for login, message in plan.pending:
+        history.step()
+        if plan.join_policy == JoinPolicy.REQUEST:
+            join_request_create(community=community, user=people[login], message=message)
         else:
-            self.stdout.write("The demo communities already exist; nothing to create.")
-        self._print_logins()
-
-    # Units and people --------------------------------------------------------
-
-    def _units(self) -> dict[str, OrganisationalUnit]:
-        units = {}
-        for slug, name in UNITS:
-            units[slug], _ = OrganisationalUnit.objects.get_or_create(
-                slug=slug, defaults={"name": name}
+            invitation_create(
+                community=community, email=people[login].email, by=creator, message=message
             )
-        return units
-
-    def _people(self, units, rng) -> dict:
-        # One hash for everyone: hashing forty passwords one by one takes half a minute.
-        password = make_password(PASSWORD)
-        now = timezone.now()
-        people = {}
-        for person in PEOPLE:
-            email = email_for(person.login)
-            is_admin = person.login == "admin"
-            # Everyone has been here longer than the oldest community, except the newcomer.
-            days = 3 if person.login == "newcomer" else rng.randint(450, 1500)
-            user, created = User.objects.get_or_create(
-                email=email,
-                defaults={
-                    "password": password,
-                    "display_name": person.name,
-                    "unit": units[person.unit],
-                    "job_title": person.title,
-                    "location": person.location,
-                    "timezone": TIME_ZONES[person.location],
-                    "bio": person.bio,
-                    "is_staff": is_admin,
-                    "is_superuser": is_admin,
-                    "date_joined": now - timedelta(days=days),
-                },
-            )
-            if created:
-                user.expertise.set(list(person.expertise))
-            EmailAddress.objects.get_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
-            people[person.login] = user
-        return people
-
-    # Communities -------------------------------------------------------------
-
-    def _community(self, plan: Plan, people: dict, rng) -> Community | None:
-        """Build one community through the services, as its people would have; None if it exists."""
-        if Community.objects.filter(
-            Q(name__iexact=plan.name) | Q(slug=slugify(plan.name))
-        ).exists():
-            return None
-        creator = people[plan.moderators[0]]
-        history = History()
-        community = community_create(
-            by=creator,
-            name=plan.name,
-            tagline=plan.tagline,
-            description=plan.description,
-            tags=list(plan.tags),
-            visibility=plan.visibility,
-            join_policy=plan.join_policy,
-            meeting_room=plan.meeting_room,
-            meeting_url=plan.meeting_url,
-        )
         history.called()
-        if community.status == CommunityStatus.PROPOSED:
-            # COMMUNITY_CREATION_REQUIRES_APPROVAL is on: the site admin approves it.
-            community_approve(community=community, by=people["admin"])
-            community.refresh_from_db()
-            history.called()
 
-        # The sponsor and the core group come first: they shape the charter together.
-        leaders = [
-            (plan.sponsor, Role.SPONSOR),
-            *((login, Role.MODERATOR) for login in plan.moderators[1:]),
-            *((login, Role.CORE) for login in plan.core),
-        ]
-        for login, role in leaders:
-            history.step()
-            membership = self._arrive(community, people[login], creator, rng, history, invited=True)
-            membership_change_role(membership=membership, role=role, by=creator)
-            history.called()
-        for login in plan.members:
-            history.step()
-            self._arrive(community, people[login], creator, rng, history, invited=False)
-        for login in plan.left:
-            history.step()
-            membership_leave(community=community, user=people[login])
-            history.called()
+    history.spread(community, days=plan.started_days_ago, rng=rng)
+    return community
 
-        history.settle()
-        for login, message in plan.pending:
-            history.step()
-            if plan.join_policy == JoinPolicy.REQUEST:
-                join_request_create(community=community, user=people[login], message=message)
-            else:
-                invitation_create(
-                    community=community, email=people[login].email, by=creator, message=message
-                )
-            history.called()
 
-        history.spread(community, days=plan.started_days_ago, rng=rng)
-        return community
-
-    def _arrive(
-        self, community: Community, user, moderator, rng, history, *, invited: bool
-    ) -> Membership:
-        """Bring one person in the way the community's join policy allows."""
-        if community.join_policy == JoinPolicy.OPEN:
-            membership = membership_join(community=community, user=user)
-            history.called()
-            return membership
-        if community.join_policy == JoinPolicy.REQUEST and not invited:
-            message = rng.choice(JOIN_MESSAGES)
-            join_request = join_request_create(community=community, user=user, message=message)
-            history.called()
-            membership = join_request_approve(join_request=join_request, by=moderator)
-            history.called()
-            return membership
-        message = rng.choice(INVITE_MESSAGES).format(
-            unit=user.unit.name if user.unit else "your team"
-        )
-        invitation = invitation_create(
-            community=community, email=user.email, by=moderator, message=message
-        )
-        history.called()
-        membership = invitation_accept(invitation=invitation, user=user)
+def _arrive(community: Community, user, moderator, rng, history, *, invited: bool) -> Membership:
+    """Bring one person in the way the community's join policy allows."""
+    if community.join_policy == JoinPolicy.OPEN:
+        membership = membership_join(community=community, user=user)
         history.called()
         return membership
+    if community.join_policy == JoinPolicy.REQUEST and not invited:
+        message = rng.choice(JOIN_MESSAGES)
+        join_request = join_request_create(community=community, user=user, message=message)
+        history.called()
+        membership = join_request_approve(join_request=join_request, by=moderator)
+        history.called()
+        return membership
+    message = rng.choice(INVITE_MESSAGES).format(unit=user.unit.name if user.unit else "your team")
+    invitation = invitation_create(
+        community=community, email=user.email, by=moderator, message=message
+    )
+    history.called()
+    membership = invitation_accept(invitation=invitation, user=user)
+    history.called()
+    return membership
 
-    def _print_logins(self) -> None:
-        width = max(len(email_for(login)) for login, _ in DEMO_LOGINS)
-        lines = [
-            "",
-            f"Practica demo: {DEMO_URL}",
-            "",
-            f"  {'Login'.ljust(width)}  {'Password'.ljust(len(PASSWORD))}  What to try",
-        ]
-        for login, hint in DEMO_LOGINS:
-            lines.append(f"  {email_for(login).ljust(width)}  {PASSWORD}  {hint}")
-        lines += [
-            "",
-            f"Every other demo person (e.g. aisha.bello@{DOMAIN}) has the same password.",
-            "",
-        ]
-        self.stdout.write("\n".join(lines))
+
+def logins_text() -> str:
+    width = max(len(email_for(login)) for login, _ in DEMO_LOGINS)
+    lines = [
+        "",
+        f"Practica demo: {DEMO_URL}",
+        "",
+        f"  {'Login'.ljust(width)}  {'Password'.ljust(len(PASSWORD))}  What to try",
+    ]
+    for login, hint in DEMO_LOGINS:
+        lines.append(f"  {email_for(login).ljust(width)}  {PASSWORD}  {hint}")
+    lines += [
+        "",
+        f"Every other demo person (e.g. aisha.bello@{DOMAIN}) has the same password.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 class History:

@@ -19,11 +19,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from communities.models import Community
+from discussions import ratelimit
+from discussions.models import Flag, Follow, HelpfulVote, HelpRequest, Reply, Revision
+from discussions.services import moderation, posting
 from notifications.models import Notification
-
-from . import ratelimit
-from .models import Flag, Follow, HelpfulVote, HelpRequest, Reply, Revision
-from .services import moderation, posting
 
 User = get_user_model()
 DOMAIN = "practica.demo"

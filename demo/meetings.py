@@ -30,13 +30,12 @@ from django.utils import timezone
 
 from communities.models import AuditAction, AuditEvent, Community
 from discussions.models import HelpRequest
+from meetings.models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
+from meetings.services import occurrences as occurrence_services
+from meetings.services import recurrence
+from meetings.services.rsvp import rsvp_set
+from meetings.services.series import series_create
 from notifications.models import DigestDelivery, Kind, Notification
-
-from .models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
-from .services import occurrences as occurrence_services
-from .services import recurrence
-from .services.rsvp import rsvp_set
-from .services.series import series_create
 
 User = get_user_model()
 DOMAIN = "practica.demo"
