@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CharterConfig(AppConfig):
     name = "charter"
     verbose_name = "Community charters"
+
+    def ready(self) -> None:
+        from . import kinds  # noqa: F401  (registers the kinds and audit actions)

@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from charter.kinds import Kind
 from communities.models import Community
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 
 from .models import Charter, Contribution, Objective, Prompt, ValueStory, VisionRound
 from .services import vision as vision_services

@@ -6,6 +6,6 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities and membership"
 
     def ready(self) -> None:
-        from . import cards
+        from . import cards, kinds  # noqa: F401  (registers the kinds and audit actions)
 
         cards.connect()

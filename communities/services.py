@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from notifications.models import Kind
 from notifications.services import notify
 
+from .audit import audit
+from .kinds import AuditAction, Kind
 from .models import (
-    AuditAction,
-    AuditEvent,
     Community,
     CommunityStatus,
     Invitation,
@@ -45,12 +44,6 @@ EDITABLE_FIELDS = (
     "meeting_url",
     "escalation_hours",
 )
-
-
-def audit(*, community: Community, actor, action: str, subject=None, **detail) -> AuditEvent:
-    return AuditEvent.objects.create(
-        community=community, actor=actor, action=action, subject=subject, detail=detail
-    )
 
 
 def _touch(community: Community) -> None:

@@ -2,8 +2,9 @@
 
 from django.db import transaction
 
-from communities.models import AuditAction, Community
-from communities.services import audit
+from communities.audit import audit
+from communities.kinds import AuditAction
+from communities.models import Community
 
 
 @transaction.atomic

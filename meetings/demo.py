@@ -28,9 +28,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from communities.models import AuditAction, AuditEvent, Community
+from communities.models import AuditEvent, Community
 from discussions.models import HelpRequest
-from notifications.models import DigestDelivery, Kind, Notification
+from meetings.kinds import AuditAction, Kind
+from notifications.models import DigestDelivery, Notification
 
 from .models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
 from .services import occurrences as occurrence_services

@@ -27,9 +27,10 @@ from django.utils.text import Truncator, slugify
 from taggit.models import TaggedItem
 
 from communities.models import CommunityStatus, Membership, Role, Visibility
+from discussions.kinds import Kind
 from discussions.models import HelpRequest, RequestStatus
 
-from .models import Kind, Notification
+from .models import Notification
 from .services import notify
 
 User = get_user_model()

@@ -12,9 +12,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import AuditAction, Membership
-from communities.services import audit
-from notifications.models import Kind, Notification
+from charter.kinds import AuditAction, Kind
+from communities.audit import audit
+from communities.models import Membership
+from notifications.models import Notification
 
 from ..models import Charter, Contribution, Endorsement, Prompt, VisionRound
 

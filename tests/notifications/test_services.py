@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from notifications.models import Kind, Notification
+from communities.kinds import Kind
+from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read, notify
 from tests.factories import NotificationFactory, UserFactory
 
