@@ -32,8 +32,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[dev]"
 	touch $(STAMP)
 
+# ruff for the code, import-linter for the layers (the contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 migrate: install
 	$(MANAGE) migrate --noinput

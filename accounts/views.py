@@ -1,40 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from taggit.models import Tag
 
-from communities.models import Community, Membership
-from communities.policy import can_edit_profile
 from core.http import safe_next
 
 from .forms import PeopleFilterForm, ProfileForm
 from .models import User
-
-
-@login_required
-def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(
-        User.objects.active().select_related("unit").prefetch_related(
-            "expertise",
-            # Only communities the viewer may know exist: a private membership stays private.
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.filter(
-                    is_active=True, community__in=Community.objects.visible_to(request.user)
-                ).select_related("community").order_by("community__name"),
-                to_attr="visible_memberships",
-            ),
-        ),
-        pk=pk,
-    )
-    return render(
-        request,
-        "accounts/profile.html",
-        {"person": person, "is_me": person.pk == request.user.pk, "can_edit": can_edit_profile(request.user, person)},
-    )
 
 
 @login_required

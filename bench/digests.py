@@ -38,9 +38,9 @@ from taggit.models import Tag, TaggedItem  # noqa: E402
 from accounts.models import DigestFrequency, OrganisationalUnit, User  # noqa: E402
 from charter.models import Charter, CharterState, CharterVersion  # noqa: E402
 from communities.models import Community, JoinRequest, Membership, Role  # noqa: E402
+from digests import delivery  # noqa: E402
 from discussions.models import Flag, Follow, HelpRequest, RequestStatus  # noqa: E402
 from meetings.models import MeetingSeries, Occurrence, Rsvp, RsvpResponse  # noqa: E402
-from notifications import digests  # noqa: E402
 from notifications.models import DigestDelivery  # noqa: E402
 
 UNUSABLE = "!"  # Django's marker for "no password set"
@@ -229,26 +229,26 @@ def main() -> None:
     User.objects.exclude(email__startswith=PREFIX).update(digest_frequency=DigestFrequency.NEVER)
 
     rows = []
-    rows.append(measure("record who is due (sweep)", lambda: digests.record_due(now=NOW)))
-    ids = digests.pending_ids(now=NOW)
+    rows.append(measure("record who is due (sweep)", lambda: delivery.record_due(now=NOW)))
+    ids = delivery.pending_ids(now=NOW)
 
     def build_all() -> int:
         built = 0
-        for start in range(0, len(ids), digests.DELIVERY_BATCH):
+        for start in range(0, len(ids), delivery.DELIVERY_BATCH):
             batch = list(
                 DigestDelivery.objects.filter(
-                    pk__in=ids[start : start + digests.DELIVERY_BATCH]
+                    pk__in=ids[start : start + delivery.DELIVERY_BATCH]
                 ).select_related("user")
             )
-            built += sum(1 for d in digests.build_digests(batch, now=NOW) if not d.is_empty)
+            built += sum(1 for d in delivery.build_digests(batch, now=NOW) if not d.is_empty)
         return built
 
     rows.append(measure("build every digest (no sending)", build_all))
 
     def deliver_all() -> int:
         sent = 0
-        for start in range(0, len(ids), digests.DELIVERY_BATCH):
-            sent += digests.deliver(ids[start : start + digests.DELIVERY_BATCH], now=NOW).sent
+        for start in range(0, len(ids), delivery.DELIVERY_BATCH):
+            sent += delivery.deliver(ids[start : start + delivery.DELIVERY_BATCH], now=NOW).sent
         return sent
 
     mail.outbox = []
@@ -256,7 +256,7 @@ def main() -> None:
 
     people = len(ids)
     print(
-        f"{people} digests due; batches of {digests.DELIVERY_BATCH}; {len(mail.outbox)} emails in the outbox"
+        f"{people} digests due; batches of {delivery.DELIVERY_BATCH}; {len(mail.outbox)} emails in the outbox"
     )
     print(f"{'step':45} {'total s':>9} {'s/1000':>8} {'queries':>8} {'q/1000':>8}  result")
     for label, elapsed, queries, result in rows:

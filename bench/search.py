@@ -299,7 +299,8 @@ def seed(n_communities: int, n_requests: int, n_replies: int) -> None:
         Reply.objects.bulk_create(children, batch_size=10000)
         print(f"  replies in {time.perf_counter() - started:.1f}s")
         counts = (
-            Reply.objects.filter(help_request=OuterRef("pk"), is_removed=False)
+            Reply.objects.visible()
+            .filter(help_request=OuterRef("pk"))
             .order_by()
             .values("help_request")
             .annotate(n=Count("pk"))

@@ -1,5 +1,9 @@
 """The community page's cards that read the same for everyone who may see them, cached.
 
+Each feature registers its own cards (`register(Card(...))` from its `cards.py`, imported in
+its `AppConfig.ready`): charter/cards.py, discussions/cards.py, meetings/cards.py. This module
+and the community page know no feature; they render the registered cards in their order.
+
 The charter, latest-help-requests and next-meeting cards cost most of the community
 page (the charter with its approved version and reviewer, two Markdown renders, the
 requests, the meeting: four queries and the templates), and none of them depends on
@@ -20,13 +24,63 @@ card (a profile edit does not know which cards show it) and any missed write.
 """
 
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from .models import Community
+from .policy import Access
+
+CommunityId = Callable[[Any], int | None]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card of the community page.
+
+    `build(community)` makes the cached part, the same for every viewer who may see the card
+    (HTML, or a dict holding HTML and what the placing template needs). `template` places it
+    on the page, per viewer: it gets `built` (what `build` returned), `access` and `community`,
+    and adds what differs by viewer (a button, a card for core members only). `visible(access)`
+    says whether this viewer sees the card at all: if not, it is never built on their behalf.
+    `watches` maps each model the card shows to how to find the community id from a saved or
+    deleted row of it: those writes bump the community's cards (`bump`). `zoned`: the card shows
+    a time, so one copy is cached per time zone.
+    """
+
+    name: str
+    order: int
+    template: str
+    build: Callable[[Community], Any]
+    visible: Callable[[Access], bool] = lambda access: True
+    watches: Mapping[type[Model], CommunityId] = field(default_factory=dict)
+    zoned: bool = False
+
+
+# The registered cards by name; filled from the features' `AppConfig.ready`.
+CARDS: dict[str, Card] = {}
+
+
+def register(card: Card) -> Card:
+    """Add (or, by the same name, replace) a card of the community page."""
+    CARDS[card.name] = card
+    return card
+
+
+def unregister(name: str) -> None:
+    CARDS.pop(name, None)
+
+
+def visible_cards(access: Access) -> list[Card]:
+    """The cards this viewer sees, in their order on the page."""
+    return sorted((card for card in CARDS.values() if card.visible(access)), key=lambda card: (card.order, card.name))
 
 
 def _version_key(community_id: int) -> str:
@@ -55,45 +109,8 @@ def bump(community_id: int | None) -> None:
     transaction.on_commit(lambda: _bump_now(key))
 
 
-def _charter(community) -> dict:
-    from charter.selectors import charter_for
-
-    charter = charter_for(community)
-    approved = charter.approved_version if charter else None
-    html = ""
-    if approved:
-        html = render_to_string(
-            "communities/detail.html#charter_card", {"community": community, "approved": approved}
-        )
-    # The charter's state too: the draft card for core members and sponsors reads it.
-    return {"html": html, "exists": charter is not None, "state": charter.state if charter else ""}
-
-
-def _requests(community) -> str:
-    from discussions.selectors import latest_requests
-
-    return render_to_string(
-        "communities/detail.html#request_list",
-        {"community": community, "help_requests": latest_requests(community)},
-    )
-
-
-def _meeting(community) -> str:
-    from meetings.selectors import next_meeting
-
-    return render_to_string(
-        "meetings/includes/_next_meeting.html",
-        {"community": community, "next_meeting": next_meeting(community)},
-    )
-
-
-CARDS = {"charter": _charter, "requests": _requests, "meeting": _meeting}
-# Cards that show a time: one copy per time zone.
-ZONED = {"meeting"}
-
-
 def community_cards(community, *, wanted) -> dict:
-    """The `wanted` cards of the community (HTML; the charter's with its state), cached.
+    """The `wanted` cards of the community (what each card's `build` returned), cached.
 
     Only the cards the viewer may see are asked for, so a visitor who may not read the
     requests or meetings never has them read, rendered or cached on their behalf.
@@ -106,23 +123,24 @@ def community_cards(community, *, wanted) -> dict:
     zone = timezone.get_current_timezone_name()
     keys = {
         name: f"community-cards:{community.pk}:{version}:{name}"
-        + (f":{zone}" if name in ZONED else "")
+        + (f":{zone}" if CARDS[name].zoned else "")
         for name in wanted
     }
     found = cache.get_many(list(keys.values()))
-    cards, missing = {}, {}
+    built, missing = {}, {}
     for name, key in keys.items():
         if key in found:
-            cards[name] = found[key]
+            built[name] = found[key]
         else:
-            cards[name] = missing[key] = CARDS[name](community)
+            built[name] = missing[key] = CARDS[name].build(community)
     if missing:
         cache.set_many(missing, timeout=settings.COMMUNITY_CARDS_SECONDS)
-    return cards
+    return built
 
 
-# What the cards show, and how to find the community from a saved row of it.
-def _community_through(attribute: str):
+def community_through(attribute: str) -> CommunityId:
+    """For a card's `watches`: the community of a row found through its foreign key `attribute`."""
+
     def community_id(instance) -> int | None:
         field = type(instance)._meta.get_field(attribute)
         if field.is_cached(instance):  # the services pass the object: no query
@@ -137,31 +155,21 @@ def _community_through(attribute: str):
     return community_id
 
 
-def _watched():
-    from charter.models import Charter, CharterVersion
-    from communities.models import Community
-    from discussions.models import HelpRequest, Reply
-    from meetings.models import MeetingSeries, Occurrence, Rsvp
-
-    return {
-        Community: lambda community: community.pk,
-        Charter: lambda charter: charter.community_id,
-        CharterVersion: _community_through("charter"),
-        HelpRequest: lambda help_request: help_request.community_id,
-        Reply: _community_through("help_request"),
-        MeetingSeries: lambda series: series.community_id,
-        Occurrence: lambda occurrence: occurrence.community_id,
-        Rsvp: _community_through("occurrence"),
-    }
+# Every card shows the community (its name, its links): its own writes bump them all.
+_COMMUNITY_WATCH: dict[type[Model], CommunityId] = {Community: lambda community: community.pk}
 
 
 def _on_write(sender, instance, **kwargs) -> None:
-    bump(_watched()[sender](instance))
+    watchers = [_COMMUNITY_WATCH.get(sender)] + [card.watches.get(sender) for card in CARDS.values()]
+    for community_id in {watch(instance) for watch in watchers if watch is not None}:
+        bump(community_id)
 
 
 def connect() -> None:
-    """Called once from `CommunitiesConfig.ready`."""
-    for model in _watched():
-        uid = f"community-cards-{model._meta.label_lower}"
-        post_save.connect(_on_write, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(_on_write, sender=model, dispatch_uid=uid + "-delete")
+    """Called once from `CommunitiesConfig.ready`.
+
+    One receiver for every model: the cards that watch a model are those registered when the
+    row is written, whichever app registered them and whenever.
+    """
+    post_save.connect(_on_write, dispatch_uid="community-cards-save")
+    post_delete.connect(_on_write, dispatch_uid="community-cards-delete")

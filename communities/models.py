@@ -46,6 +46,11 @@ class CommunityQuerySet(models.QuerySet):
     def not_archived(self):
         return self.filter(is_archived=False)
 
+    def touch(self, *, at=None) -> int:
+        """Record activity in these communities at `at` (now by default): a join, a leave, a new
+        help request or reply. The directory's default order and the health page read it."""
+        return self.update(last_activity_at=at or timezone.now())
+
     def visible_to(self, user):
         """Communities whose existence `user` may see (directory, search, links).
 

@@ -31,6 +31,7 @@ from .models import (
     Role,
     Visibility,
 )
+from .signals import membership_left
 
 User = get_user_model()
 
@@ -257,7 +258,7 @@ def membership_join(*, community: Community, user) -> Membership:
         )
     membership = _activate_membership(community=community, user=user)
     audit(community=community, actor=user, action=AuditAction.JOINED, subject=user)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     return membership
 
 
@@ -300,11 +301,9 @@ def membership_leave(*, community: Community, user) -> Membership:
     membership.left_at = timezone.now()
     membership.save(update_fields=["is_active", "left_at"])
     audit(community=community, actor=user, action=AuditAction.LEFT, subject=user, role=membership.role)
-    _touch(community)
-    # Imported here: meetings builds on communities, not the other way round.
-    from meetings.services.rsvp import rsvps_withdraw_for_leaver
-
-    rsvps_withdraw_for_leaver(community=community, user=user)
+    Community.objects.filter(pk=community.pk).touch()
+    # Meetings withdraws the leaver's upcoming RSVPs (meetings.receivers), in this transaction.
+    membership_left.send(sender=Membership, community=community, user=user, membership=membership)
     return membership
 
 
@@ -395,7 +394,7 @@ def join_request_approve(*, join_request: JoinRequest, by) -> Membership:
     except ValidationError:
         membership = Membership.objects.get(community=community, user=join_request.user)
     audit(community=community, actor=by, action=AuditAction.REQUEST_APPROVED, subject=join_request.user)
-    _touch(community)
+    Community.objects.filter(pk=community.pk).touch()
     notify(
         recipient=join_request.user,
         kind=Kind.JOIN_REQUEST_APPROVED,
@@ -554,7 +553,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     audit(community=community, actor=user, action=AuditAction.INVITATION_ACCEPTED, subject=user)
     if joined:
         audit(community=community, actor=user, action=AuditAction.JOINED, subject=user, via="invitation")
-        _touch(community)
+        Community.objects.filter(pk=community.pk).touch()
     return membership
 
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from notifications.email import send_claimed_email
+from notifications.sending import send_claimed_email
 
 from .models import Invitation, InvitationStatus
 

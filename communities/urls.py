@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_profile
 
 app_name = "communities"
 
@@ -21,4 +21,10 @@ urlpatterns = [
     path("c/<slug:slug>/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("c/<slug:slug>/settings/", views.settings_view, name="settings"),
     path("c/<slug:slug>/audit-log/", views.audit_log, name="audit_log"),
+]
+
+# Served under the `accounts` namespace (`accounts:profile`), beside accounts' own pages: the
+# path and name are the people pages', the view is ours because it shows memberships.
+profile_urlpatterns = [
+    path("people/<int:pk>/", views_profile.profile, name="profile"),
 ]

@@ -9,10 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.adapter import INVITATION_SESSION_KEY
 from core.http import safe_next
-from discussions.models import FlagStatus
-from meetings.permissions import can_read_meetings
 
-from . import cards, selectors, services
+from . import cards, nav, selectors, services
 from .forms import (
     CommunityForm,
     DeclineForm,
@@ -79,27 +77,21 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_access_or_404(request, slug)
     community = access.community
-    # The charter, requests and meeting cards are the same for every viewer: cached (see
-    # communities/cards.py). Whether this viewer sees them is decided here and in the template.
-    wanted = ["charter"]
-    if access.can_read:
-        wanted.append("requests")
-    if can_read_meetings(access):
-        wanted.append("meeting")
-    card_html = cards.community_cards(community, wanted=wanted)
+    # The features' cards (communities/cards.py): the cached part is the same for every viewer;
+    # whether this viewer sees a card is its `visible`, what differs by viewer its template.
+    shown = cards.visible_cards(access)
+    built = cards.community_cards(community, wanted=[card.name for card in shown])
     context = {
         "access": access,
         "community": community,
         "counts": selectors.community_counts(community),
         "stewards": selectors.stewards(community),
         "tags": community.tags.all(),
-        "charter_card": card_html["charter"],
-        "request_list": card_html.get("requests", ""),
-        "meeting_card": card_html.get("meeting", ""),
+        "cards": [{"template": card.template, "built": built[card.name]} for card in shown],
     }
     if access.can_moderate:
         context["pending_requests"] = community.join_requests.filter(status=RequestStatus.PENDING).count()
-        context["open_flags"] = community.flags.filter(status=FlagStatus.OPEN).count()
+        context.update(nav.moderator_counts(community))
     return render(request, "communities/detail.html", context)
 
 

@@ -1,6 +1,6 @@
 """Finding help requests: full-text search, similar questions and help-wanted lists.
 
-Every list starts from `HelpRequest.objects.readable_by(user).not_removed()`, so
+Every list starts from `HelpRequest.objects.readable_by(user).visible()`, so
 nothing from a community the person cannot read can appear, whatever the filters.
 
 PostgreSQL: one stored `tsvector` per post. A request's covers its title (A) and
@@ -196,7 +196,7 @@ def refresh_search_vectors(queryset: QuerySet[HelpRequest]) -> int:
     Reply.objects.filter(help_request__in=requests, is_removed=True).order_by().update(
         search_vector=None
     )
-    Reply.objects.filter(help_request__in=requests, is_removed=False).order_by().update(
+    Reply.objects.visible().filter(help_request__in=requests).order_by().update(
         search_vector=_reply_vector()
     )
     return queryset.order_by().update(search_vector=_request_vector())
@@ -311,7 +311,7 @@ class SearchFilters:
 
 
 def searchable_requests(user) -> QuerySet[HelpRequest]:
-    return HelpRequest.objects.readable_by(user).not_removed()
+    return HelpRequest.objects.readable_by(user).visible()
 
 
 def _apply_filters(
@@ -326,7 +326,7 @@ def _apply_filters(
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.unanswered:
-        queryset = queryset.filter(reply_count=0).exclude(status=RequestStatus.CLOSED)
+        queryset = queryset.unanswered()
     return queryset
 
 
@@ -367,7 +367,8 @@ NEGATED_WORD = re.compile(r'(?:^|\s)-([^\s"]+)')
 def _replies_matching(query) -> QuerySet[Reply]:
     """Thread ids of the visible replies matching `query`: a scan of the reply GIN index."""
     return (
-        Reply.objects.filter(search_vector=query, is_removed=False)
+        Reply.objects.visible()
+        .filter(search_vector=query)
         .order_by()
         .values("help_request_id")
     )
@@ -474,7 +475,7 @@ def _search_fallback(
         variants = [word, *alternatives.get(word, ())]
         in_title = _any_of(variants, "title__icontains")
         in_body = _any_of(variants, "body__icontains")
-        replies = Reply.objects.filter(help_request=OuterRef("pk"), is_removed=False)
+        replies = Reply.objects.visible().filter(help_request=OuterRef("pk"))
         in_replies = Exists(replies.filter(_any_of(variants, "body__icontains")))
         # Every word must appear somewhere, like websearch's implicit AND.
         queryset = queryset.filter(in_title | in_body | in_replies)
@@ -534,7 +535,7 @@ def community_vocabulary(community_ids) -> set[str]:
         from django.db.models.functions import RowNumber
 
         fresh: dict[int, set[str]] = {pk: set() for pk in missing}
-        live = HelpRequest.objects.filter(community__in=missing, is_removed=False)
+        live = HelpRequest.objects.visible().filter(community__in=missing)
         recent = (
             live.annotate(
                 recency=Window(
@@ -710,7 +711,7 @@ def help_wanted(queryset: QuerySet[HelpRequest], *, expertise_of=None) -> QueryS
     """Open requests with no accepted answer, oldest first; optionally only those tagged with
     something in `expertise_of`'s expertise."""
     queryset = (
-        queryset.not_removed()
+        queryset.visible()
         .filter(status__in=HELP_WANTED_STATUSES, accepted_reply__isnull=True)
         .select_related("community")
         .order_by("created_at", "id")

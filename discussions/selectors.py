@@ -84,20 +84,21 @@ def community_requests(
         .prefetch_related("tags")
     )
     if not can_moderate:
-        requests = requests.filter(is_removed=False)
+        requests = requests.visible()
     if status in STATUS_FILTERS:
         requests = requests.filter(status=status)
     if tag:
         requests = requests.filter(pk__in=HelpRequest.objects.filter(tags__slug=tag).values("pk"))
     if unanswered:
-        requests = requests.filter(reply_count=0)
+        requests = requests.unanswered()
     return requests.order_by("-is_pinned", "-last_activity_at", "-id")
 
 
 def latest_requests(community, *, limit: int = 5):
     """For the community page's card: the latest visible requests (one query)."""
     return (
-        HelpRequest.objects.filter(community=community, is_removed=False)
+        HelpRequest.objects.visible()
+        .filter(community=community)
         .select_related("author", "community")
         .order_by("-is_pinned", "-last_activity_at", "-id")[:limit]
     )
@@ -357,7 +358,3 @@ def is_following(help_request: HelpRequest, user) -> bool:
         user.is_authenticated
         and Follow.objects.filter(help_request=help_request, user=user).exists()
     )
-
-
-def replies_in(help_request: HelpRequest):
-    return Reply.objects.filter(help_request=help_request)

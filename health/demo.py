@@ -60,7 +60,7 @@ from discussions.search import update_search_vectors
 from discussions.services.posting import render_body
 from meetings.kinds import AuditAction as MeetingAction
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 
 from .services import health_visibility_set
 
@@ -697,7 +697,7 @@ def _past_series(plan: PastSeries, community: Community, people: dict, now: dt.d
     base = dt.datetime.combine(first_local.date(), plan.start_time)
     start_date = rrulestr(plan.rule, dtstart=base).after(base, inc=True).date()
     rrule = f"{plan.rule};UNTIL={last_local:%Y%m%d}T235959"
-    scheduled_at = schedule.to_utc(dt.datetime.combine(start_date, plan.start_time), zone)
+    scheduled_at = recurrence.to_utc(dt.datetime.combine(start_date, plan.start_time), zone)
     scheduled_at -= dt.timedelta(days=9)
     duration = dt.timedelta(minutes=plan.duration_minutes)
     series = MeetingSeries.objects.create(
@@ -718,7 +718,7 @@ def _past_series(plan: PastSeries, community: Community, people: dict, now: dt.d
         created_at=scheduled_at,
         updated_at=scheduled_at,
     )
-    starts = schedule.starts_between(series, scheduled_at, now - duration)
+    starts = recurrence.starts_between(series, scheduled_at, now - duration)
     ended_at = (starts[-1] if starts else scheduled_at) + duration
     MeetingSeries.objects.filter(pk=series.pk).update(generated_until=ended_at, updated_at=ended_at)
     url = series.get_absolute_url()
@@ -783,8 +783,8 @@ def _reading_group_cancellations(community: Community, now: dt.datetime) -> int:
     if series is None or series.organiser is None:
         return 0
     duration = dt.timedelta(minutes=series.duration_minutes)
-    since = schedule.to_utc(schedule.local_start(series), series.zone)
-    starts = schedule.starts_between(series, since, now - duration)
+    since = recurrence.to_utc(recurrence.local_start(series), series.zone)
+    starts = recurrence.starts_between(series, since, now - duration)
     taken = set(Occurrence.objects.filter(series=series).values_list("original_start", flat=True))
     made = 0
     for n, start in enumerate(starts):

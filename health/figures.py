@@ -71,7 +71,7 @@ class CommunityHealth:
     charter: list[Figure] = field(default_factory=list)
     revisit_by: dt.date | None = None
     objectives: list[ObjectiveStories] = field(default_factory=list)
-    value_matrix: list[dict] = field(default_factory=list)  # rows as `charter.value` gives them
+    value_matrix: list[dict] = field(default_factory=list)  # rows as `charter.selectors.stories` gives them
     # Weekly time series over the period (at least 12 weeks): asked, answered, active members.
     weekly: list[SeriesPoint] = field(default_factory=list)
     # Who helped whom: answers by answerer unit to asker unit, in the period.

@@ -53,7 +53,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from charter.models import Charter, CharterVersion, Objective, VersionStatus
-from charter.value import value_matrix
+from charter.selectors.stories import value_matrix
 from communities.kinds import AuditAction
 from communities.models import AuditEvent, Membership
 from discussions.models import HelpfulVote, HelpRequest, Reply, RequestStatus
@@ -345,15 +345,14 @@ def _activity(community_ids, since: dt.datetime, until: dt.datetime, key: Callab
 
     return [
         part(
-            HelpRequest.objects.filter(
-                community_id__in=community_ids, is_removed=False, author__isnull=False
+            HelpRequest.objects.visible().filter(
+                community_id__in=community_ids, author__isnull=False
             ),
             "community_id", "author_id", "created_at",
         ),
         part(
-            Reply.objects.filter(
+            Reply.objects.visible().filter(
                 help_request__community_id__in=community_ids,
-                is_removed=False,
                 help_request__is_removed=False,
                 author__isnull=False,
             ),
@@ -464,10 +463,9 @@ def _membership_counts(community_ids, period: Period, *, only_joined: bool = Fal
             moved(memberships, "newcomer", "user_id", "first_joined_at"),
         ]
         for k, p in ((1, period), (0, period.previous)):
-            asked_by_newcomers = HelpRequest.objects.filter(
+            asked_by_newcomers = HelpRequest.objects.visible().filter(
                 _within("created_at", p),
                 community_id__in=community_ids,
-                is_removed=False,
                 # One filter() call: the same membership row, the asker's in this community.
                 author__memberships__community_id=F("community_id"),
                 author__memberships__first_joined_at__gte=p.start,
@@ -548,7 +546,8 @@ def help_figures(community_ids, period: Period, now: dt.datetime) -> dict[int, d
             f"solved_{name}": Count("id", filter=asked & Q(accepted_at__lt=p.end)),
         })
     rows = _by_community(
-        HelpRequest.objects.filter(community_id__in=community_ids, is_removed=False)
+        HelpRequest.objects.visible()
+        .filter(community_id__in=community_ids)
         .values("community_id")
         .annotate(**aggregates)
         .order_by()
@@ -578,9 +577,8 @@ def median_figures(community_ids, period: Period) -> dict[int, dict]:
     come back and Python takes the medians.
     """
     cur, prev = period, period.previous
-    requests = HelpRequest.objects.filter(
+    requests = HelpRequest.objects.visible().filter(
         community_id__in=community_ids,
-        is_removed=False,
         created_at__gte=prev.start,
         created_at__lt=cur.end,
     )
@@ -635,9 +633,9 @@ def reach_figures(community_ids, period: Period) -> dict[int, dict]:
     unit, replier's unit) as each was when they posted.
     """
     rows = (
-        Reply.objects.filter(
+        Reply.objects.visible()
+        .filter(
             help_request__community_id__in=community_ids,
-            is_removed=False,
             help_request__is_removed=False,
             author__isnull=False,
             help_request__author__isnull=False,
@@ -773,7 +771,8 @@ def _weekly(community, period: Period) -> list[SeriesPoint]:
 
     def per_week(field: str) -> dict[dt.date, int]:
         rows = (
-            HelpRequest.objects.filter(community=community, is_removed=False)
+            HelpRequest.objects.visible()
+            .filter(community=community)
             .filter(**{f"{field}__gte": since, f"{field}__lt": period.end})
             .annotate(week=TruncWeek(field, tzinfo=dt.UTC))
             .values("week")

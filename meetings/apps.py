@@ -6,4 +6,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings and reminders"
 
     def ready(self) -> None:
-        from . import kinds  # noqa: F401  (registers the kinds and audit actions)
+        from . import cards, digest, kinds, receivers  # noqa: F401  (registers the kinds and audit actions)
+
+        cards.register_community_page()
+        digest.register_sections()
+        receivers.connect()

@@ -35,7 +35,7 @@ from notifications.models import DigestDelivery, Notification
 
 from .models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
 from .services import occurrences as occurrence_services
-from .services import schedule
+from .services import recurrence
 from .services.rsvp import rsvp_set
 from .services.series import series_create
 
@@ -253,7 +253,7 @@ def _backdate_scheduling(series: MeetingSeries, now: dt.datetime) -> None:
     A one-off was scheduled a few days ago: its notifications stay unread, news to the demo.
     """
     if series.is_recurring:
-        scheduled_at = schedule.to_utc(schedule.local_start(series), series.zone) - dt.timedelta(
+        scheduled_at = recurrence.to_utc(recurrence.local_start(series), series.zone) - dt.timedelta(
             days=9
         )
         read_at = scheduled_at + dt.timedelta(hours=5)
@@ -301,7 +301,7 @@ def _past_clinics(series: MeetingSeries, now: dt.datetime) -> list[Occurrence]:
     duration = dt.timedelta(minutes=series.duration_minutes)
     starts = [
         s
-        for s in schedule.starts_between(series, now - dt.timedelta(days=35), now)
+        for s in recurrence.starts_between(series, now - dt.timedelta(days=35), now)
         if s + duration < now
     ]
     past = []
@@ -419,7 +419,7 @@ def _digests(now: dt.datetime) -> int:
     rows = []
     for weeks_back, items in ((2, 7), (1, 5)):
         monday = this_monday - dt.timedelta(weeks=weeks_back)
-        sent = schedule.to_utc(dt.datetime.combine(monday, dt.time(member.digest_hour, 4)), zone)
+        sent = recurrence.to_utc(dt.datetime.combine(monday, dt.time(member.digest_hour, 4)), zone)
         rows.append(
             DigestDelivery(
                 user=member,

@@ -1,7 +1,7 @@
 """Forms for meeting series and a community's reminder settings.
 
 The series form turns its repeat choices into an RFC 5545 rule
-(`schedule.build_rrule`) and back (`SeriesForm.initial_for`). Times are the
+(`recurrence.build_rrule`) and back (`SeriesForm.initial_for`). Times are the
 series' local wall-clock time in its own time zone. The forms for one meeting
 are in `forms_occurrences.py`.
 """
@@ -14,8 +14,8 @@ from accounts.models import time_zone_choices
 from core.forms import IsoTimeInput, SaneDateField, Textarea
 
 from .models import MeetingSeries
-from .services import schedule
-from .services.schedule import Ends, Repeat
+from .services import recurrence
+from .services.recurrence import Ends, Repeat
 from .services.series import (
     ADDRESS_MAX,
     CAPACITY_MAX,
@@ -32,8 +32,8 @@ from .services.series import (
 )
 
 MARKDOWN_HELP = "Markdown works: **bold**, - for lists, [text](link) for links."
-WEEKDAY_CHOICES = [(str(n), name) for n, name in enumerate(schedule.WEEKDAY_NAMES)]
-NTH_CHOICES = [(str(n), label.capitalize()) for n, label in schedule.ORDINALS.items()]
+WEEKDAY_CHOICES = [(str(n), name) for n, name in enumerate(recurrence.WEEKDAY_NAMES)]
+NTH_CHOICES = [(str(n), label.capitalize()) for n, label in recurrence.ORDINALS.items()]
 
 
 class SeriesForm(forms.Form):
@@ -72,7 +72,7 @@ class SeriesForm(forms.Form):
     interval = forms.IntegerField(
         label="Every how many weeks (or months)",
         min_value=1,
-        max_value=schedule.MAX_WEEKLY_INTERVAL,
+        max_value=recurrence.MAX_WEEKLY_INTERVAL,
         initial=1,
         required=False,
         help_text="1 for every week (or month), 2 for every other one, and so on.",
@@ -94,7 +94,7 @@ class SeriesForm(forms.Form):
     )
     until = SaneDateField(label="Date of the last meeting", required=False)
     count = forms.IntegerField(
-        label="Number of meetings", required=False, min_value=1, max_value=schedule.MAX_COUNT
+        label="Number of meetings", required=False, min_value=1, max_value=recurrence.MAX_COUNT
     )
     capacity = forms.IntegerField(
         label="Places",
@@ -118,9 +118,9 @@ class SeriesForm(forms.Form):
     def initial_for(cls, series: MeetingSeries) -> dict:
         """The form's values for an existing series (its rule read back into the choices)."""
         try:
-            recurrence = schedule.parse_rrule(series.rrule)
+            rule = recurrence.parse_rrule(series.rrule)
         except ValueError:
-            recurrence = schedule.Recurrence(repeat=Repeat.WEEKLY)
+            rule = recurrence.Recurrence(repeat=Repeat.WEEKLY)
         return {
             "title": series.title,
             "description": series.description,
@@ -131,23 +131,23 @@ class SeriesForm(forms.Form):
             "start_date": series.start_date,
             "start_time": series.start_time,
             "duration_minutes": series.duration_minutes,
-            "repeat": recurrence.repeat,
-            "interval": recurrence.interval,
+            "repeat": rule.repeat,
+            "interval": rule.interval,
             # A weekly rule naming no day meets on the first meeting's: show that day ticked.
             "weekdays": [
                 str(d)
-                for d in recurrence.weekdays
-                or ((series.start_date.weekday(),) if recurrence.repeat == Repeat.WEEKLY else ())
+                for d in rule.weekdays
+                or ((series.start_date.weekday(),) if rule.repeat == Repeat.WEEKLY else ())
             ],
-            "nth": str(recurrence.nth),
+            "nth": str(rule.nth),
             "month_weekday": str(
-                recurrence.weekday
-                if recurrence.repeat == Repeat.MONTHLY
+                rule.weekday
+                if rule.repeat == Repeat.MONTHLY
                 else series.start_date.weekday()
             ),
-            "ends": recurrence.ends,
-            "until": recurrence.until,
-            "count": recurrence.count,
+            "ends": rule.ends,
+            "until": rule.until,
+            "count": rule.count,
             "capacity": series.capacity,
         }
 
@@ -163,8 +163,8 @@ class SeriesForm(forms.Form):
             return cleaned
         ends = cleaned.get("ends") or Ends.NEVER
         interval = cleaned.get("interval") or 1
-        if repeat == Repeat.MONTHLY and interval > schedule.MAX_MONTHLY_INTERVAL:
-            self.add_error("interval", f"Repeat every 1 to {schedule.MAX_MONTHLY_INTERVAL} months.")
+        if repeat == Repeat.MONTHLY and interval > recurrence.MAX_MONTHLY_INTERVAL:
+            self.add_error("interval", f"Repeat every 1 to {recurrence.MAX_MONTHLY_INTERVAL} months.")
             return cleaned
         if repeat != Repeat.NONE:
             if ends == Ends.ON:
@@ -183,7 +183,7 @@ class SeriesForm(forms.Form):
         weekdays = [int(d) for d in cleaned.get("weekdays") or []]
         month_weekday = cleaned.get("month_weekday")
         try:
-            cleaned["rrule"] = schedule.build_rrule(
+            cleaned["rrule"] = recurrence.build_rrule(
                 repeat=repeat,
                 interval=interval,
                 weekdays=weekdays or [start_date.weekday()],

@@ -166,16 +166,19 @@ class NotesForm(forms.Form):
         self.occurrence = occurrence
         linked = list(occurrence.threads.values_list("pk", flat=True))
         recent = list(
-            HelpRequest.objects.filter(community=occurrence.community_id, is_removed=False)
+            HelpRequest.objects.visible()
+            .filter(community=occurrence.community_id)
             .exclude(pk__in=linked)
             .order_by("-last_activity_at", "-pk")
             .values_list("pk", flat=True)[:RECENT_THREADS]
         )
         kwargs.setdefault("initial", {"notes": occurrence.notes, "threads": linked})
         super().__init__(*args, **kwargs)
-        self.fields["threads"].queryset = HelpRequest.objects.filter(
-            pk__in=linked + recent, community=occurrence.community_id, is_removed=False
-        ).order_by("-last_activity_at", "-pk")
+        self.fields["threads"].queryset = (
+            HelpRequest.objects.visible()
+            .filter(pk__in=linked + recent, community=occurrence.community_id)
+            .order_by("-last_activity_at", "-pk")
+        )
 
     def clean_more_threads(self) -> set[int]:
         text = self.cleaned_data.get("more_threads", "")
@@ -189,11 +192,12 @@ class NotesForm(forms.Form):
             ids.add(int(match.group(1)))
         # A number past the largest id matches nothing (and would overflow the query).
         found = set(
-            HelpRequest.objects.filter(
+            HelpRequest.objects.visible()
+            .filter(
                 pk__in={pk for pk in ids if pk <= MAX_ID},
                 community=self.occurrence.community_id,
-                is_removed=False,
-            ).values_list("pk", flat=True)
+            )
+            .values_list("pk", flat=True)
         )
         missing = sorted(ids - found)
         if missing:

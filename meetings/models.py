@@ -3,7 +3,7 @@
 A `MeetingSeries` keeps its own time zone and a local start (date and time); its
 recurrence is an RFC 5545 RRULE evaluated on naive local times, so a 09:30
 meeting stays at 09:30 across daylight-saving changes. `Occurrence` rows are
-created ahead for a rolling window (`meetings.services.schedule`); each keeps
+created ahead for a rolling window (`meetings.services.recurrence`); each keeps
 the start the rule gave it (`original_start`) so it can be
 moved or cancelled alone.
 """

@@ -44,6 +44,7 @@ import datetime as dt
 import logging
 import smtplib
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -53,7 +54,7 @@ from django.utils.text import Truncator, slugify
 from accounts.models import zone_or_utc
 from communities.models import Community
 from meetings.kinds import Kind
-from notifications.mail import EmailKind, absolute, compose
+from notifications.compose import EmailKind, absolute, compose
 from notifications.services import notify
 
 from .ics import occurrence_ics
@@ -108,9 +109,11 @@ def reminder_offsets(raw) -> list[int]:
     )
 
 
-def sweep(*, now: dt.datetime | None = None) -> int:
+def sweep(*, enqueue: Callable[[list[int]], None], now: dt.datetime | None = None) -> int:
     """Create the reminders that are due and enqueue every unsent one; returns how many were enqueued.
 
+    `enqueue` hands the `ReminderDelivery` ids to the broker (`meetings.tasks.sweep` passes
+    it): this module holds the rules and never imports the tasks that run it.
     Five queries whatever the number of RSVPs, plus the broker calls: communities,
     occurrences in the window, their RSVPs, one bulk insert, the unsent rows.
     """
@@ -122,7 +125,7 @@ def sweep(*, now: dt.datetime | None = None) -> int:
     longest = max((o[0] for o in offsets.values() if o), default=0)
     if longest:
         _create_due(now=now, offsets=offsets, longest=longest)
-    return _enqueue_unsent(now=now)
+    return _enqueue_unsent(now=now, enqueue=enqueue)
 
 
 def _create_due(*, now: dt.datetime, offsets: dict[int, list[int]], longest: int) -> None:
@@ -165,7 +168,7 @@ def _create_due(*, now: dt.datetime, offsets: dict[int, list[int]], longest: int
     ReminderDelivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def _enqueue_unsent(*, now: dt.datetime) -> int:
+def _enqueue_unsent(*, now: dt.datetime, enqueue: Callable[[list[int]], None]) -> int:
     """Enqueue a send for each unsent reminder that is due and not held by a live claim.
 
     Rows made by this sweep are enqueued once. Older rows are enqueued again only
@@ -174,8 +177,6 @@ def _enqueue_unsent(*, now: dt.datetime) -> int:
     mid-send. Rows of cancelled or started meetings are enqueued too, once, so the
     task records why they were skipped and they leave the unsent index.
     """
-    from .tasks import send_reminder
-
     stale = now - dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
     unsent = (
         ReminderDelivery.objects.filter(sent_at__isnull=True, skipped="")
@@ -187,9 +188,7 @@ def _enqueue_unsent(*, now: dt.datetime) -> int:
     # A meeting moved later: its reminder waits for the new due time.
     ids = [pk for pk, minutes, starts_at in unsent if due_at(starts_at, minutes) <= now]
     for start in range(0, len(ids), ENQUEUE_BATCH):
-        with send_reminder.app.producer_or_acquire() as producer:
-            for pk in ids[start : start + ENQUEUE_BATCH]:
-                send_reminder.apply_async((pk,), producer=producer)
+        enqueue(ids[start : start + ENQUEUE_BATCH])
     return len(ids)
 
 

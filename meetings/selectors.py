@@ -14,7 +14,7 @@ from django.utils import timezone
 from communities.models import Community
 
 from .models import MeetingSeries, Occurrence, OccurrenceStatus
-from .services.schedule import describe_series
+from .services.recurrence import describe_series
 
 PER_PAGE = 20
 

@@ -7,12 +7,13 @@ run twice (acks_late redelivers a killed worker's task); the work is claimed in
 the database, so a second run does nothing.
 """
 
+import datetime as dt
 import smtplib
 
 from celery import shared_task
 
-from .reminders import deliver, sweep
-from .services.schedule import extend_all
+from . import reminders
+from .services.recurrence import extend_all
 
 # Retries of a failed reminder email: 30 s, 1, 2, 4, 8 minutes (capped at 10). After the
 # last one the row stays unsent, held for one more backoff, and then the sweeper enqueues
@@ -39,6 +40,18 @@ def send_due_reminders() -> int:
     return sweep()
 
 
+def sweep(*, now: dt.datetime | None = None) -> int:
+    """`reminders.sweep` with the sends enqueued as `send_reminder` tasks."""
+    return reminders.sweep(now=now, enqueue=_enqueue_sends)
+
+
+def _enqueue_sends(delivery_ids: list[int]) -> None:
+    # One broker connection per batch (`reminders.ENQUEUE_BATCH`), not one per task.
+    with send_reminder.app.producer_or_acquire() as producer:
+        for pk in delivery_ids:
+            send_reminder.apply_async((pk,), producer=producer)
+
+
 # The hard time limit must stay below REMINDER_LEASE_SECONDS (300 by default): a send
 # still running when its claim's lease ends could otherwise be claimed a second time.
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=30, time_limit=40)
@@ -46,7 +59,7 @@ def send_reminder(self, delivery_id: int) -> str:
     """Send one reminder (a `ReminderDelivery` id) if this run claims it; retry on mail errors."""
     countdown = backoff(self.request.retries)
     try:
-        return deliver(delivery_id, retry_in=countdown)
+        return reminders.deliver(delivery_id, retry_in=countdown)
     except (smtplib.SMTPException, OSError) as exc:
         # `deliver` holds the row until `countdown` has passed: then this retry (or, after
         # the last one, the next sweep) takes it, and no other task meanwhile.

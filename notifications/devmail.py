@@ -163,10 +163,6 @@ def _files() -> list[os.DirEntry]:
     return files
 
 
-def file_names() -> list[str]:
-    return [e.name for e in _files()]
-
-
 @functools.lru_cache(maxsize=50_000)
 def _count(path: str, mtime_ns: int, size: int) -> int:
     """How many messages a file holds; a file read once per version (name, time, size)."""

@@ -1,4 +1,7 @@
-"""Email preferences, one-click unsubscribe (RFC 8058) and the development mail viewer."""
+"""One-click unsubscribe (RFC 8058) and the development mail viewer.
+
+The email preferences page is `digests.views.email_preferences` (it lists one's communities).
+"""
 
 import logging
 
@@ -8,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,12 +19,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import DigestFrequency
-from communities.models import Membership
 
 from . import devmail
-from .forms import EmailPreferencesForm
-from .mail import EmailKind, read_unsubscribe_token
-from .services import email_preferences_update, email_resubscribe, email_unsubscribe
+from .compose import EmailKind, read_unsubscribe_token
+from .services import email_resubscribe, email_unsubscribe
 
 logger = logging.getLogger(__name__)
 
@@ -106,42 +106,6 @@ def resubscribe(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, f"You will get {_what(kind, request.user)} again.")
     return redirect("notifications:email_preferences")
-
-
-# Preferences -----------------------------------------------------------------
-
-
-@login_required
-def email_preferences(request: HttpRequest) -> HttpResponse:
-    memberships = list(
-        Membership.objects.active()
-        .filter(user=request.user)
-        .select_related("community")
-        .order_by("community__name")
-    )
-    form = EmailPreferencesForm(request.POST or None, user=request.user, memberships=memberships)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            email_preferences_update(
-                user=request.user,
-                digest_frequency=data["digest_frequency"],
-                digest_hour=data["digest_hour"],
-                meeting_reminders=data["meeting_reminders"],
-                email_notifications=data["email_notifications"],
-                muted_community_ids=set(data["muted"]),
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, "Your email preferences are saved.")
-            return redirect("notifications:email_preferences")
-    return render(
-        request,
-        "notifications/email_preferences.html",
-        {"form": form, "has_memberships": bool(memberships)},
-    )
 
 
 # Development mail viewer -----------------------------------------------------

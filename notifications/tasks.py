@@ -1,16 +1,12 @@
 """Celery tasks of notifications: thin, idempotent, each claims its work before doing it."""
 
-import datetime as dt
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils.dateparse import parse_datetime
 
-from . import digests, escalation
-from .email import send_claimed_email
-from .mail import EmailKind, compose
+from .compose import EmailKind, compose
 from .models import Notification
+from .sending import send_claimed_email
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
@@ -48,37 +44,3 @@ def send_notification_email(self, notification_id: int) -> bool:
         claim_field="emailed_at",
         build=build,
     )
-
-
-def _moment(now: str | dt.datetime | None) -> dt.datetime | None:
-    # Beat passes nothing; a caller may pass an ISO timestamp (tasks take JSON arguments).
-    return parse_datetime(now) if isinstance(now, str) else now
-
-
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
-def send_due_digests(now: str | None = None) -> int:
-    """Every 10 minutes: record the digests due, then hand every unsent one to a delivery task.
-
-    Safe to run twice or late: a delivery row exists once per (person, frequency,
-    period), and the delivery tasks claim rows before sending.
-    """
-    moment = _moment(now)
-    digests.record_due(now=moment)
-    ids = digests.pending_ids(now=moment)
-    # The rows are committed (tasks run in autocommit); a batch lost on the way to the
-    # broker stays unsent and is handed out again by the next sweep.
-    for start in range(0, len(ids), digests.DELIVERY_BATCH):
-        send_digests.delay(ids[start : start + digests.DELIVERY_BATCH])
-    return len(ids)
-
-
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
-def send_digests(delivery_ids: list[int]) -> int:
-    """Build and send a batch of recorded digests; rows another worker holds, or sent, are skipped."""
-    return digests.deliver(list(delivery_ids)).sent
-
-
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
-def escalate_unanswered(now: str | None = None) -> int:
-    """Every 15 minutes: escalate requests nobody answered; the number of people notified."""
-    return escalation.escalate_unanswered(now=_moment(now)).notified

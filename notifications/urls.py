@@ -8,7 +8,6 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="list"),
     path("notifications/<int:pk>/read/", views.mark_read, name="mark_read"),
     path("notifications/read-all/", views.mark_all_read, name="mark_all_read"),
-    path("email/preferences/", email_views.email_preferences, name="email_preferences"),
     path("email/unsubscribe/<str:token>/", email_views.unsubscribe, name="unsubscribe"),
     path("email/resubscribe/", email_views.resubscribe, name="resubscribe"),
     path("dev/mail/", email_views.dev_mail, name="dev_mail"),

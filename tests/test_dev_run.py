@@ -254,4 +254,4 @@ def test_rundev_serves_runs_tasks_through_the_filesystem_broker_and_stops_everyt
     # Beat ran on the project's schedule, kept under VAR_DIR.
     with shelve.open(str(tmp_path / "celery" / "beat-schedule"), flag="r") as schedule:  # noqa: S301 - written by our beat
         assert "meetings-send-due-reminders" in schedule["entries"]
-        assert "notifications-send-due-digests" in schedule["entries"]
+        assert "digests-send-due-digests" in schedule["entries"]

@@ -15,15 +15,13 @@ from django.utils import timezone
 from charter.kinds import AuditAction, Kind
 from communities.audit import audit
 from communities.models import Membership
-from notifications.models import Notification
+from notifications.services import notify_many
 
 from ..models import Charter, Contribution, Endorsement, Prompt, VisionRound
 
 User = get_user_model()
 
 MAX_CONTRIBUTION_LENGTH = 1000
-# Rows per INSERT when telling every member that a round opened.
-NOTIFY_BATCH_SIZE = 500
 
 
 def _round_url(vision_round: VisionRound, community) -> str:
@@ -31,42 +29,17 @@ def _round_url(vision_round: VisionRound, community) -> str:
 
 
 def _notify_members_round_opened(*, vision_round: VisionRound, community, by) -> int:
-    """One in-app notification per active member but the opener, inserted in batches.
-
-    `notify()` per person would be two queries each plus a task; a round in a
-    community of thousands must not take thousands of round trips inside the
-    request. Email copies still go one task per person who wants them (the
-    task claims each notification, so a retry never sends twice), queued after
-    commit.
-    """
-    recipients = list(
-        User.objects.filter(memberships__community=community, memberships__is_active=True, is_active=True)
-        .exclude(pk=by.pk)
-        .values_list("pk", "email_notifications")
+    """Tell every active member but the opener, in batches (`notifications.services.notify_many`)."""
+    return notify_many(
+        recipients=User.objects.filter(
+            memberships__community=community, memberships__is_active=True, is_active=True
+        ).exclude(pk=by.pk),
+        kind=Kind.VISION_ROUND_OPENED,
+        message=f"{by.name} opened a vision round in {community.name}: {vision_round.title}",
+        url=_round_url(vision_round, community),
+        actor=by,
+        community=community,
     )
-    message = f"{by.name} opened a vision round in {community.name}: {vision_round.title}"[:300]
-    url = _round_url(vision_round, community)
-    now = timezone.now()
-    notifications = [
-        Notification(
-            recipient_id=pk, kind=Kind.VISION_ROUND_OPENED, message=message, url=url, actor=by,
-            community=community, created_at=now,
-        )
-        for pk, _ in recipients
-    ]
-    wants_email = {pk for pk, email in recipients if email}
-    created = Notification.objects.bulk_create(notifications, batch_size=NOTIFY_BATCH_SIZE)
-    # bulk_create sets primary keys on PostgreSQL and SQLite (RETURNING); without them no email can be queued.
-    email_ids = [n.pk for n in created if n.pk is not None and n.recipient_id in wants_email]
-    if email_ids:
-        from notifications.tasks import send_notification_email
-
-        def queue() -> None:
-            for pk in email_ids:
-                send_notification_email.delay(pk)
-
-        transaction.on_commit(queue, robust=True)
-    return len(created)
 
 
 @transaction.atomic

@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from charter import selectors, value
 from charter.diff import section_diffs
-from charter.forms import DraftForm, ObjectiveFormSet, ReviewForm, SubmitForm
+from charter.forms.drafts import DraftForm, ObjectiveFormSet, ReviewForm, SubmitForm
 from charter.models import Charter, CharterState
 from charter.permissions import CharterAccess
+from charter.selectors import drafts as selectors
+from charter.selectors import stories as story_selectors
 from charter.services import drafts as services
 from communities.policy import community_access_or_404
 
@@ -41,7 +42,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     charter = selectors.charter_for(community)
     approved = charter.approved_version if charter else None
     objectives = selectors.version_objectives(approved)
-    stories = value.stories_by_objective(community, [o["id"] for o in objectives if o.get("id")])
+    stories = story_selectors.stories_by_objective(community, [o["id"] for o in objectives if o.get("id")])
     for objective in objectives:
         objective["stories"] = stories.get(objective.get("id"), [])
     context = _context(
@@ -49,7 +50,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         charter=charter,
         approved=approved,
         objectives=objectives,
-        value_matrix=value.value_matrix(community),
+        value_matrix=story_selectors.value_matrix(community),
         submit_form=SubmitForm(),
     )
     if charter and ca.can_read_draft:

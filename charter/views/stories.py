@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET
 
 from communities.policy import community_access_or_404
 
-from .. import permissions, value
-from ..forms_vision import StoryFilterForm, ValueStoryForm
+from .. import permissions
+from ..forms.stories import StoryFilterForm, ValueStoryForm
 from ..models import Beneficiary, Horizon, Objective, ValueStory
 from ..permissions import CharterAccess
+from ..selectors import stories as story_selectors
 from ..services.stories import value_story_create
 
 STORIES_PER_PAGE = 20
@@ -29,7 +30,7 @@ def stories(request: HttpRequest, slug: str) -> HttpResponse:
     objectives = list(Objective.objects.filter(charter__community=community).only("id", "title", "is_retired"))
     form = StoryFilterForm(request.GET or None, objectives=objectives)
     filters = form.cleaned_data if form.is_valid() else {}
-    queryset = value.stories(
+    queryset = story_selectors.stories(
         community,
         horizon=filters.get("horizon") or "",
         beneficiary=filters.get("beneficiary") or "",
@@ -57,7 +58,7 @@ def stories(request: HttpRequest, slug: str) -> HttpResponse:
             "access": access,
             "community": community,
             "charter_access": CharterAccess(access),
-            "value_matrix": value.value_matrix(community),
+            "value_matrix": story_selectors.value_matrix(community),
             "form": form,
             "page": page,
             "active_filters": active,
@@ -103,7 +104,7 @@ def story(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "access": access,
             "community": access.community,
             "story": story,
-            "cell_label": value.cell_label(story.horizon, story.beneficiary),
+            "cell_label": story_selectors.cell_label(story.horizon, story.beneficiary),
             "cell_url": cell_url,
         },
     )

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communities.policy import Access, community_access_or_404
 
-from .. import permissions, vision_selectors
-from ..forms_vision import CloseRoundForm, ContributionForm, OpenRoundForm
+from .. import permissions
+from ..forms.vision import CloseRoundForm, ContributionForm, OpenRoundForm
 from ..models import Charter, Contribution, Prompt, VisionRound
 from ..permissions import CharterAccess
+from ..selectors import vision as vision_selectors
 from ..services import vision as services
 
 

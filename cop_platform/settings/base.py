@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "charter",
     "discussions",
     "meetings",
+    "digests",
     "health",
 ]
 
@@ -231,8 +232,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "meetings-extend-occurrences": {"task": "meetings.tasks.extend_occurrences", "schedule": 3600.0},
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 60.0},
-    "notifications-send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 600.0},
-    "notifications-escalate-unanswered": {"task": "notifications.tasks.escalate_unanswered", "schedule": 900.0},
+    "digests-send-due-digests": {"task": "digests.tasks.send_due_digests", "schedule": 600.0},
+    "discussions-escalate-unanswered": {"task": "discussions.tasks.escalate_unanswered", "schedule": 900.0},
 }
 
 # Auth and accounts (django-allauth).

@@ -26,6 +26,7 @@ from notifications.services import notify
 
 from .. import permissions
 from ..models import Flag, FlagStatus, HelpRequest, Reply, RequestStatus
+from ..search import index_post
 
 User = get_user_model()
 
@@ -106,7 +107,7 @@ def _lock_request(help_request: HelpRequest) -> HelpRequest:
 
 def _refresh_counters(help_request: HelpRequest) -> None:
     """Recompute the thread's denormalised counters and status from its visible replies."""
-    visible = Reply.objects.filter(help_request=help_request, is_removed=False)
+    visible = Reply.objects.visible().filter(help_request=help_request)
     help_request.reply_count = visible.count()
     others = (
         visible.exclude(author_id=help_request.author_id) if help_request.author_id else visible
@@ -123,15 +124,6 @@ def _refresh_counters(help_request: HelpRequest) -> None:
         )
         fields.append("status")
     help_request.save(update_fields=fields)
-
-
-def _update_search(
-    help_request: HelpRequest, reply: Reply | None = None, moved_from: Community | None = None
-) -> None:
-    """Re-index the post just changed: the reply alone when there is one, else the request."""
-    from discussions.search import index_post
-
-    index_post(help_request=help_request, reply=reply, moved_from=moved_from)
 
 
 def _open_flags_on(post):
@@ -213,7 +205,7 @@ def post_remove(*, post, by, reason: str = "") -> HelpRequest | Reply:
             actor=by,
             community=help_request.community,
         )
-    _update_search(help_request, reply)
+    index_post(help_request=help_request, reply=reply)
     return post
 
 
@@ -241,7 +233,7 @@ def post_restore(*, post, by) -> HelpRequest | Reply:
         subject=post.author,
         **_detail(post),
     )
-    _update_search(help_request, reply)
+    index_post(help_request=help_request, reply=reply)
     return post
 
 
@@ -384,7 +376,7 @@ def request_move(*, help_request: HelpRequest, to_community: Community, by) -> H
             actor=by,
             community=to_community,
         )
-    _update_search(help_request, moved_from=source)
+    index_post(help_request=help_request, moved_from=source)
     return help_request
 
 

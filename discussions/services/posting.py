@@ -42,6 +42,7 @@ from ..models import (
     RequestStatus,
     Revision,
 )
+from ..search import index_post
 
 User = get_user_model()
 
@@ -105,18 +106,6 @@ def render_body(text: str, community: Community) -> tuple[str, list]:
     """The body's HTML with mentions of readers linked, and those readers."""
     people = mentions.mentionable(text, community)
     return render_markdown(text, mention_urls=mentions.mention_urls(people)), people
-
-
-def _update_search(help_request: HelpRequest, reply: Reply | None = None) -> None:
-    """Re-index the post just written: the reply alone when there is one, else the request."""
-    from ..search import index_post
-
-    index_post(help_request=help_request, reply=reply)
-
-
-def _touch(help_request: HelpRequest, now) -> None:
-    HelpRequest.objects.filter(pk=help_request.pk).update(last_activity_at=now)
-    Community.objects.filter(pk=help_request.community_id).update(last_activity_at=now)
 
 
 def _thread_url(help_request: HelpRequest) -> str:
@@ -290,8 +279,8 @@ def help_request_create(
     if tags:
         help_request.tags.set(tags)
     _follow(help_request, by)
-    Community.objects.filter(pk=community.pk).update(last_activity_at=now)
-    _update_search(help_request)
+    Community.objects.filter(pk=community.pk).touch(at=now)
+    index_post(help_request=help_request)
 
     url = _thread_url(help_request)
     told = _notify_mentioned(mentioned, by=by, help_request=help_request, url=url)
@@ -369,7 +358,7 @@ def help_request_edit(
     if tags_changed:
         help_request.tags.set(new_tags)
     _record_edit(post=help_request, by=by, community=community, what=f"request {help_request.pk}")
-    _update_search(help_request)
+    index_post(help_request=help_request)
     return help_request
 
 
@@ -458,11 +447,11 @@ def reply_create(
         HelpRequest.objects.filter(pk=help_request.pk, status=RequestStatus.OPEN).update(
             status=RequestStatus.ANSWERED
         )
-    Community.objects.filter(pk=community.pk).update(last_activity_at=now)
+    Community.objects.filter(pk=community.pk).touch(at=now)
     help_request.refresh_from_db(
         fields=["reply_count", "first_reply_at", "status", "last_activity_at"]
     )
-    _update_search(help_request, reply)
+    index_post(help_request=help_request, reply=reply)
 
     url = _reply_url(reply)
     told = _notify_mentioned(mentioned, by=by, help_request=help_request, url=url)
@@ -532,7 +521,7 @@ def reply_edit(*, reply: Reply, by, body: str, base_version=None) -> Reply:
         url=_reply_url(reply),
     )
     _record_edit(post=reply, by=by, community=community, what=f"reply {reply.pk}")
-    _update_search(help_request, reply)
+    index_post(help_request=help_request, reply=reply)
     return reply
 
 

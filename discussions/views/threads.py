@@ -18,8 +18,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from charter.diff import word_diff
 from communities.policy import Access, community_access_or_404
+from core.diff import word_diff
 from core.markdown import render_markdown
 
 from .. import mentions, permissions, selectors

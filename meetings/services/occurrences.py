@@ -309,9 +309,8 @@ def agenda_line(help_request: HelpRequest) -> str:
 def open_requests_for_agenda(occurrence: Occurrence):
     """The community's open help requests not yet on this meeting's agenda, oldest activity last."""
     return (
-        HelpRequest.objects.filter(
-            community=occurrence.community_id, is_removed=False, status__in=OPEN_STATUSES
-        )
+        HelpRequest.objects.visible()
+        .filter(community=occurrence.community_id, status__in=OPEN_STATUSES)
         .exclude(meetings=occurrence)
         .order_by("-last_activity_at", "-pk")
     )
@@ -358,7 +357,7 @@ def notes_update(*, occurrence: Occurrence, by, notes: str, thread_ids) -> Occur
     notes = _clean_text(notes, what="notes", max_length=NOTES_MAX)
     wanted = _ids(thread_ids, what="help requests")
     threads = list(
-        HelpRequest.objects.filter(pk__in=wanted, community=locked.community_id, is_removed=False)
+        HelpRequest.objects.visible().filter(pk__in=wanted, community=locked.community_id)
     )
     if len(threads) != len(wanted):
         raise ValidationError(

@@ -36,7 +36,7 @@ from notifications.services import notify
 
 from ..models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from ..permissions import can_manage_meetings, can_set_reminders
-from . import schedule
+from . import recurrence
 from .occurrences import when_for
 
 TITLE_MAX = 200
@@ -118,7 +118,7 @@ def _clean(values: dict, *, now: dt.datetime, check_upcoming: bool) -> dict:
     ):
         raise ValidationError("Give the date of the first meeting.", code="start_date")
     # Dates far out are typos, and near the ends of the calendar they overflow.
-    latest = now.date() + dt.timedelta(days=schedule.FIRST_MEETING_HORIZON_DAYS)
+    latest = now.date() + dt.timedelta(days=recurrence.FIRST_MEETING_HORIZON_DAYS)
     if values["start_date"] > latest:
         raise ValidationError(
             f"The first meeting is at most five years ahead ({date_format(latest, 'j F Y')}).",
@@ -150,16 +150,16 @@ def _clean(values: dict, *, now: dt.datetime, check_upcoming: bool) -> dict:
     cleaned["capacity"] = capacity
 
     rrule = (values["rrule"] or "").strip()
-    schedule.validate_rule(rrule, start_date=cleaned["start_date"])
-    rrule = schedule.normalise_rrule(rrule, start_date=cleaned["start_date"])
-    until = schedule.parse_rrule(rrule).until
+    recurrence.validate_rule(rrule, start_date=cleaned["start_date"])
+    rrule = recurrence.normalise_rrule(rrule, start_date=cleaned["start_date"])
+    until = recurrence.parse_rrule(rrule).until
     if until is not None and until < cleaned["start_date"]:
         raise ValidationError(
             "The repeat ends before the first meeting.", code="until_before_start"
         )
     cleaned["rrule"] = rrule
     if check_upcoming and (
-        schedule.first_start_after(
+        recurrence.first_start_after(
             rrule=rrule,
             time_zone=time_zone,
             start_date=cleaned["start_date"],
@@ -337,7 +337,7 @@ def series_create(
         updated_at=now,
         **cleaned,
     )
-    schedule.extend_series(series, now=now)
+    recurrence.extend_series(series, now=now)
     audit(
         community=community,
         actor=by,
@@ -345,7 +345,7 @@ def series_create(
         title=series.title,
         url=series.get_absolute_url(),
     )
-    first = schedule.first_start_after(
+    first = recurrence.first_start_after(
         rrule=series.rrule,
         time_zone=series.time_zone,
         start_date=series.start_date,
@@ -384,8 +384,8 @@ def _reschedule(series: MeetingSeries, *, by, old: dict, now: dt.datetime) -> No
     # Untouched: where the old schedule put it. A meeting re-timed by an earlier schedule
     # change no longer sits on its original start, but it follows the schedule all the same.
     old_series = MeetingSeries(**{name: old[name] for name in SCHEDULE_FIELDS})
-    on_old_schedule = schedule.starts_between(
-        old_series, now, schedule.window_end(now) + dt.timedelta(days=2)
+    on_old_schedule = recurrence.starts_between(
+        old_series, now, recurrence.window_end(now) + dt.timedelta(days=2)
     )
     untouched = future.filter(Q(starts_at=F("original_start")) | Q(starts_at__in=on_old_schedule))
     untouched.filter(~Q(pk__in=untouched.filter(_has_content()).values("pk"))).delete()
@@ -395,8 +395,8 @@ def _reschedule(series: MeetingSeries, *, by, old: dict, now: dt.datetime) -> No
     duration = dt.timedelta(minutes=series.duration_minutes)
     if keep:
         old_zone = zoneinfo.ZoneInfo(old["time_zone"])
-        until = max(schedule.window_end(now), keep[-1].starts_at) + dt.timedelta(days=2)
-        new_starts = schedule.starts_between(series, now + dt.timedelta(microseconds=1), until)
+        until = max(recurrence.window_end(now), keep[-1].starts_at) + dt.timedelta(days=2)
+        new_starts = recurrence.starts_between(series, now + dt.timedelta(microseconds=1), until)
         by_date = {start.astimezone(series.zone).date(): start for start in new_starts}
         one_off = not old["rrule"] and not series.rrule
         for occurrence in keep:
@@ -417,7 +417,7 @@ def _reschedule(series: MeetingSeries, *, by, old: dict, now: dt.datetime) -> No
         Occurrence.objects.bulk_update(
             keep, ["status", "cancel_reason", "starts_at", "ends_at", "sequence", "updated_at"]
         )
-    schedule.extend_series(series, now=now)
+    recurrence.extend_series(series, now=now)
     _tell_answered(series, by=by, moved=moved, cancelled=cancelled)
 
 
@@ -454,7 +454,7 @@ def series_update(*, series: MeetingSeries, by, **fields) -> MeetingSeries:
         raise ValidationError("This series has ended; schedule a new one instead.", code="ended")
     old = {name: getattr(series, name) for name in EDITABLE_FIELDS}
     # "FREQ=WEEKLY" and "FREQ=WEEKLY;BYDAY=TU" from a Tuesday are the same schedule.
-    old["rrule"] = schedule.normalise_rrule(old["rrule"], start_date=old["start_date"])
+    old["rrule"] = recurrence.normalise_rrule(old["rrule"], start_date=old["start_date"])
     values = {**old, **fields}
     now = timezone.now()
     schedule_changed = any(values[name] != old[name] for name in SCHEDULE_FIELDS)

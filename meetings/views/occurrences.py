@@ -147,7 +147,7 @@ def occurrence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     shows_people = _shows_people(access)
     people = _who_is_coming(occurrence) if shows_people else _who_is_coming(None)
     threads = list(
-        occurrence.threads.filter(is_removed=False).order_by("pk").only("pk", "title", "status")
+        occurrence.threads.visible().order_by("pk").only("pk", "title", "status")
     )
     context = {
         "access": access,

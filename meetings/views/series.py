@@ -26,7 +26,7 @@ from ..forms import ReminderSettingsForm, SeriesForm, default_start
 from ..models import MeetingSeries
 from ..permissions import MeetingAccess, can_manage_meetings, can_read_meetings, can_set_reminders
 from ..services import series as services
-from ..services.schedule import describe
+from ..services.recurrence import describe
 
 SERIES_UPCOMING = 10
 

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from charter.forms import SECTION_MAX
-from charter.forms_vision import STORY_TEXT_MAX
+from charter.forms.drafts import SECTION_MAX
+from charter.forms.stories import STORY_TEXT_MAX
 from charter.models import ValueStory
 from tests.charter.drafts_support import fresh_charter
 from tests.charter.factories import ObjectiveFactory

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from charter.models import Beneficiary, Horizon
+from charter.selectors.stories import stories, stories_by_objective, value_matrix
 from charter.services.stories import value_story_create
-from charter.value import stories, stories_by_objective, value_matrix
 from tests.charter.factories import CharterFactory, ObjectiveFactory, ValueStoryFactory
 from tests.factories import CommunityFactory
 

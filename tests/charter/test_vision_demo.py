@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from charter import demo_vision
 from charter.models import Contribution, Endorsement, ValueStory, VisionRound
-from charter.value import value_matrix
+from charter.selectors.stories import value_matrix
 from communities.models import Community
 
 

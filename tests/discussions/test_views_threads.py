@@ -73,6 +73,19 @@ def test_the_list_filters_by_status_tag_and_unanswered(client, community, member
     assert titles(unanswered="on") == ["Pods stuck in Pending"]
 
 
+def test_the_list_and_search_agree_that_a_closed_request_without_replies_is_not_unanswered(
+    client, community, member, request_
+):
+    HelpRequestFactory(community=community, title="Closed unasked", status=RequestStatus.CLOSED)
+    client.force_login(member)
+
+    listed = client.get(url("list", slug=community.slug), {"unanswered": "on"})
+    searched = client.get(reverse("discussions:search"), {"community": community.slug, "unanswered": "on"})
+
+    assert [r.title for r in listed.context["page"].object_list] == ["Pods stuck in Pending"]
+    assert [r.title for r in searched.context["page"].object_list] == ["Pods stuck in Pending"]
+
+
 def test_removed_requests_are_hidden_from_members_but_listed_for_moderators(
     client, community, member, moderator
 ):

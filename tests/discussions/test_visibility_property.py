@@ -154,7 +154,7 @@ SEARCHES = [
 
 
 def check_search(world):
-    everything = HelpRequest.objects.not_removed()
+    everything = HelpRequest.objects.visible()
     for spec in SEARCHES:
         filters = SearchFilters(**spec)
         unrestricted = list(search_in(everything, filters))
@@ -179,7 +179,7 @@ def check_search_within_one_community(world):
 
 
 def check_similar(world):
-    everything = HelpRequest.objects.not_removed()
+    everything = HelpRequest.objects.visible()
     for title in ("Trouble with helm", "kafka number trouble", "postgres in production"):
         for community in world.communities[:2]:
             unrestricted = list(similar_in(everything, title=title, community=community))

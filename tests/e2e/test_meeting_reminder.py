@@ -17,10 +17,10 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import DigestFrequency
 from communities.models import Role
+from digests.tasks import send_due_digests
 from meetings.models import Occurrence
 from meetings.reminders import sweep
 from meetings.services.series import series_create
-from notifications.tasks import send_due_digests
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 from .helpers import Journey, htmx_settled, sign_in

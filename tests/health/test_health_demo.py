@@ -24,7 +24,7 @@ from discussions.models import Follow, HelpfulVote, HelpRequest, Reply, RequestS
 from health import demo
 from health.metrics import community_health, period_for
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 
 PYTHON, INCIDENTS = "python-practitioners", "incident-response-postmortems"
 SPONSOR = "sponsor@practica.demo"
@@ -198,7 +198,7 @@ def test_past_series_ended_with_their_meetings_held_and_attendance_recorded(seed
         assert len(occurrences) >= 3
         assert all(o.ends_at < now for o in occurrences)
         # The rule's dates, and only those.
-        assert [o.starts_at for o in occurrences] == schedule.starts_between(
+        assert [o.starts_at for o in occurrences] == recurrence.starts_between(
             series, occurrences[0].starts_at, now
         )
         for o in occurrences:
@@ -215,7 +215,7 @@ def test_past_series_ended_with_their_meetings_held_and_attendance_recorded(seed
                 else:
                     assert rsvp.attended is None, rsvp
         # Ended: the rolling window adds nothing to it.
-        assert schedule.extend_series(series, now=now) == 0
+        assert recurrence.extend_series(series, now=now) == 0
 
 
 def test_the_postmortem_reading_group_has_not_met_yet(seeded):

@@ -15,7 +15,7 @@ from accounts.models import User
 from communities.models import AuditEvent
 from discussions.models import RequestStatus
 from meetings.models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 from meetings.services.calendars import calendar_token_reset
 from notifications.models import DigestDelivery, Notification
 
@@ -91,9 +91,9 @@ def test_the_occurrences_fall_where_the_rules_say_in_local_time(seeded):
         assert day.weekday() == 3 and 8 <= day.day <= 14  # the second Thursday
     # Each series' start date is one its own rule gives.
     for s in MeetingSeries.objects.exclude(rrule=""):
-        first = schedule.local_start(s)
-        assert schedule.starts_between(
-            s, schedule.to_utc(first, s.zone), schedule.to_utc(first, s.zone)
+        first = recurrence.local_start(s)
+        assert recurrence.starts_between(
+            s, recurrence.to_utc(first, s.zone), recurrence.to_utc(first, s.zone)
         )
 
 
@@ -194,7 +194,8 @@ def test_seeding_again_changes_nothing(seeded):
 
 def test_the_running_demo_sends_tom_a_reminder_as_soon_as_beat_sweeps(seeded, mailoutbox):
     """The packaging drop-in starts within a day of seeding: the first sweep reminds Tom of it."""
-    from meetings.reminders import deliver, sweep
+    from meetings.reminders import deliver
+    from meetings.tasks import sweep
 
     drop_in = next_of("Packaging drop-in")
     assert dt.timedelta(hours=22) < drop_in.starts_at - timezone.now() < dt.timedelta(hours=24)

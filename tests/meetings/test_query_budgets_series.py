@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings.models import Occurrence, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 from tests.factories import UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, RsvpFactory
 from tests.test_query_budgets import DETAIL_BUDGET
@@ -65,7 +65,7 @@ def grow_series(community, *, start=dt.date(2026, 1, 8), since=None):
                 rrule="FREQ=WEEKLY;BYDAY=TH",
                 start_date=start,
             )
-            schedule.extend_series(series, now=since)
+            recurrence.extend_series(series, now=since)
             first = series.occurrences.earliest("starts_at")
             RsvpFactory(occurrence=first, response=RsvpResponse.GOING)
 

@@ -61,7 +61,7 @@ SEND_DELAY_MS = 15
 KILL_AFTER = 80
 CONCURRENCY = 2
 TIMEOUT = 90
-SWEEP = "import django; django.setup(); from meetings.reminders import sweep; print(sweep())"
+SWEEP = "import django; django.setup(); from meetings.tasks import sweep; print(sweep())"
 
 
 def _database_url() -> str:

@@ -14,7 +14,7 @@ from communities.models import AuditEvent
 from meetings.kinds import AuditAction as MeetingAction
 from meetings.kinds import Kind
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, RsvpResponse
-from meetings.services import schedule
+from meetings.services import recurrence
 from meetings.services.rsvp import rsvp_set
 from meetings.services.series import (
     reminder_settings_update,
@@ -404,7 +404,7 @@ def test_the_same_schedule_written_differently_changes_nothing(community, modera
     series = MeetingSeriesFactory(
         community=community, rrule="FREQ=WEEKLY", start_date=THURSDAY, time_zone="Europe/Amsterdam"
     )
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
     before = list(series.occurrences.values_list("pk", "sequence"))
 
     series_update(series=series, by=moderator, rrule="FREQ=WEEKLY;BYDAY=TH")
@@ -499,7 +499,7 @@ def test_ending_cancels_the_future_and_tells_each_person_once(
     )
     assert len(mail.outbox) == 1
     assert AuditEvent.objects.filter(action=MeetingAction.MEETING_ENDED, actor=moderator).exists()
-    assert schedule.extend_series(weekly) == 0
+    assert recurrence.extend_series(weekly) == 0
 
 
 def test_a_series_ends_once(weekly, moderator):

@@ -3,7 +3,7 @@
 None of these pages belongs to a community, so each row has one outcome per persona.
 """
 
-from notifications.mail import EmailKind, unsubscribe_token
+from notifications.compose import EmailKind, unsubscribe_token
 from tests.matrix_common import EVERYONE, LOGIN, SIGNED_IN, SIGNED_IN_WRITE, Row, World
 
 # Columns: anonymous, outsider, member, core, moderator, sponsor, site_admin.

@@ -11,7 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from notifications import devmail
-from notifications.mail import EmailKind, compose
+from notifications.compose import EmailKind, compose
 from tests.factories import NotificationFactory
 
 FILEBASED = "django.core.mail.backends.filebased.EmailBackend"
@@ -253,7 +253,7 @@ def test_a_message_without_html_or_attachments_says_so(client, site_admin, sent)
 
 
 def test_a_composed_email_reads_back_whole(client, site_admin, mailbox, member):
-    """A real email from notifications.mail.compose, as the reminders and digests send it."""
+    """A real email from notifications.compose.compose, as the reminders and digests send it."""
     email = compose(
         user=member,
         subject="Your digest",
@@ -266,7 +266,8 @@ def test_a_composed_email_reads_back_whole(client, site_admin, mailbox, member):
     email.connection = mail.get_connection(FILEBASED)
     email.send()
     client.force_login(site_admin)
-    name = devmail.file_names()[0]
+    (path,) = mailbox.iterdir()  # the one file this email was written to
+    name = path.name
 
     response = client.get(message_url(name))
 

@@ -133,3 +133,27 @@ def test_mark_all_read_marks_only_my_unread_notifications(person):
 
 def test_mark_all_read_with_nothing_unread_marks_nothing(person):
     assert notifications_mark_all_read(user=person) == 0
+
+
+def test_notify_many_tells_the_active_people_and_emails_those_who_want_it(
+    db, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.models import User
+    from notifications.services import notify_many
+
+    wants = UserFactory(email="wants@example.org")
+    quiet = UserFactory(email_notifications=False)
+    gone = UserFactory(is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        told = notify_many(
+            recipients=User.objects.filter(pk__in=[wants.pk, quiet.pk, gone.pk]),
+            kind=Kind.VISION_ROUND_OPENED,
+            message="x" * 500,
+            url="/c/kubernetes/",
+        )
+
+    assert told == 2
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {wants.pk, quiet.pk}
+    assert {len(m) for m in Notification.objects.values_list("message", flat=True)} == {300}
+    assert [m.to for m in mailoutbox] == [["wants@example.org"]]

@@ -6,7 +6,7 @@ import pytest
 from celery.exceptions import Retry
 from django.core.mail import EmailMultiAlternatives
 
-from notifications.mail import EmailKind, read_unsubscribe_token
+from notifications.compose import EmailKind, read_unsubscribe_token
 from notifications.models import Notification
 from notifications.tasks import send_notification_email
 from tests.factories import NotificationFactory, UserFactory

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import DigestFrequency
-from notifications.mail import UNSUBSCRIBE_SALT, EmailKind, unsubscribe_token
+from notifications.compose import UNSUBSCRIBE_SALT, EmailKind, unsubscribe_token
 from tests.factories import UserFactory
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}

@@ -13,10 +13,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 
 from accounts.models import DigestFrequency
-from notifications import digests
-from notifications.mail import EmailKind, read_unsubscribe_token
+from digests import delivery as digest_delivery
+from digests.tasks import send_digests, send_due_digests
+from notifications.compose import EmailKind, read_unsubscribe_token
 from notifications.models import DigestDelivery
-from notifications.tasks import send_digests, send_due_digests
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
@@ -62,7 +62,7 @@ def delivered(user, frequency=DigestFrequency.DAILY, period=MONDAY, start=None, 
         user=user,
         frequency=frequency,
         period_start=period,
-        covers_from=start or end - digests.PERIODS[frequency],
+        covers_from=start or end - digest_delivery.PERIODS[frequency],
         covers_to=end,
         created_at=end,
         claimed_at=end,
@@ -244,7 +244,7 @@ def test_someone_back_after_months_gets_the_last_month_only(place, mailoutbox):
     assert "From February" not in email.body
     assert (
         DigestDelivery.objects.get(period_start=MONDAY).covers_from
-        == at(2026, 6, 1, 6) - digests.MAX_CATCH_UP
+        == at(2026, 6, 1, 6) - digest_delivery.MAX_CATCH_UP
     )
 
 
@@ -280,7 +280,7 @@ def test_someone_who_turned_digests_off_after_it_was_recorded_gets_none(place, m
     user = person(place)
     asked(place, at(2026, 5, 31, 20))
     with time_machine.travel(at(2026, 6, 1, 6), tick=False):
-        digests.record_due()
+        digest_delivery.record_due()
     user.digest_frequency = DigestFrequency.NEVER
     user.save(update_fields=["digest_frequency"])
 
@@ -329,14 +329,14 @@ def test_a_digest_claimed_by_a_live_worker_is_left_alone_and_taken_over_after_th
     person(place)
     asked(place, at(2026, 5, 31, 20))
     with time_machine.travel(at(2026, 6, 1, 6), tick=False):
-        digests.record_due()
+        digest_delivery.record_due()
     # Another worker claimed it and died before sending.
     DigestDelivery.objects.update(claimed_at=at(2026, 6, 1, 6))
 
     sweep(at(2026, 6, 1, 6, 10))
     assert mailoutbox == []
 
-    sweep(at(2026, 6, 1, 6) + digests.LEASE + dt.timedelta(minutes=1))
+    sweep(at(2026, 6, 1, 6) + digest_delivery.LEASE + dt.timedelta(minutes=1))
     assert len(mailoutbox) == 1
     assert DigestDelivery.objects.get().sent_at is not None
 
@@ -390,7 +390,7 @@ def test_a_digest_that_could_not_be_sent_for_a_day_is_given_up_and_the_next_cove
     user = person(place)
     asked(place, at(2026, 5, 31, 20), title="Sunday's question")
     with time_machine.travel(at(2026, 6, 1, 6), tick=False):
-        digests.record_due()  # recorded; every send failed until it was given up
+        digest_delivery.record_due()  # recorded; every send failed until it was given up
 
     sweep(at(2026, 6, 2, 6))
 
@@ -409,7 +409,7 @@ def test_two_workers_delivering_the_same_batch_at_once_send_each_digest_once(mai
     for _ in range(30):
         person(place)
     asked(place, at(2026, 5, 31, 20))
-    digests.record_due(now=at(2026, 6, 1, 6))
+    digest_delivery.record_due(now=at(2026, 6, 1, 6))
     ids = list(DigestDelivery.objects.values_list("pk", flat=True))
     start = threading.Barrier(3)
     results = []
@@ -417,7 +417,7 @@ def test_two_workers_delivering_the_same_batch_at_once_send_each_digest_once(mai
     def worker():
         try:
             start.wait()
-            results.append(digests.deliver(ids, now=at(2026, 6, 1, 6, 1)).sent)
+            results.append(digest_delivery.deliver(ids, now=at(2026, 6, 1, 6, 1)).sent)
         finally:
             connection.close()
 
@@ -437,6 +437,19 @@ def test_beat_runs_the_digest_and_escalation_sweeps(settings):
 
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    for name in ("notifications.tasks.send_due_digests", "notifications.tasks.escalate_unanswered"):
+    for name in ("digests.tasks.send_due_digests", "discussions.tasks.escalate_unanswered"):
         assert name in scheduled
+        assert name in app.tasks
+
+
+def test_tasks_queued_under_their_names_before_the_move_still_run():
+    """Remove after the next release, with the aliases in digests/tasks.py and discussions/tasks.py."""
+    from cop_platform.celery import app
+
+    app.loader.import_default_modules()
+    for name in (
+        "notifications.tasks.send_due_digests",
+        "notifications.tasks.send_digests",
+        "notifications.tasks.escalate_unanswered",
+    ):
         assert name in app.tasks

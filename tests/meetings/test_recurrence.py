@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus
-from meetings.services import schedule
-from meetings.services.schedule import Ends, Repeat, build_rrule, describe, parse_rrule
+from meetings.services import recurrence
+from meetings.services.recurrence import Ends, Repeat, build_rrule, describe, parse_rrule
 from tests.factories import CommunityFactory
 from tests.meetings.factories import MeetingSeriesFactory
 
@@ -80,7 +80,7 @@ def test_monthly_on_the_second_tuesday_and_the_last_friday():
     ],
 )
 def test_impossible_choices_are_refused_with_a_reason(choices, message):
-    with pytest.raises(schedule.ValidationError) as error:
+    with pytest.raises(recurrence.ValidationError) as error:
         build_rrule(**choices)
 
     assert error.value.messages == [message]
@@ -142,14 +142,14 @@ def test_a_rule_reads_as_plain_english(rule, text):
 def test_rules_we_do_not_write_are_refused(rule):
     with pytest.raises(ValueError):
         parse_rrule(rule)
-    with pytest.raises(schedule.ValidationError):
-        schedule.validate_rule(rule, start_date=dt.date(2026, 3, 4))
+    with pytest.raises(recurrence.ValidationError):
+        recurrence.validate_rule(rule, start_date=dt.date(2026, 3, 4))
     assert describe(rule) == f"Repeats ({rule})"
 
 
 def test_a_bare_weekly_rule_is_normalised_to_name_its_weekday():
     assert (
-        schedule.normalise_rrule("FREQ=WEEKLY", start_date=dt.date(2026, 3, 3))
+        recurrence.normalise_rrule("FREQ=WEEKLY", start_date=dt.date(2026, 3, 3))
         == "FREQ=WEEKLY;BYDAY=TU"
     )
 
@@ -162,7 +162,7 @@ def test_a_bare_weekly_rule_is_normalised_to_name_its_weekday():
 def test_weekly_meetings_keep_their_local_time_across_the_spring_change_in_amsterdam():
     series = make_series(rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=3", start_date=dt.date(2026, 3, 24))
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     # Clocks go forward on Sunday 29 March: 09:30 CET is 08:30 UTC, 09:30 CEST is 07:30 UTC.
     assert starts(series) == [
@@ -178,7 +178,7 @@ def test_weekly_meetings_keep_their_local_time_across_the_spring_change_in_amste
 def test_weekly_meetings_keep_their_local_time_across_the_autumn_change_in_amsterdam():
     series = make_series(rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=2", start_date=dt.date(2026, 10, 20))
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     # Clocks go back on Sunday 25 October.
     assert starts(series) == [utc(2026, 10, 20, 7, 30), utc(2026, 10, 27, 8, 30)]
@@ -201,9 +201,9 @@ def test_weekly_meetings_keep_their_local_time_across_both_changes_in_new_york()
     )
 
     with time_machine.travel(utc(2026, 2, 1, 12), tick=False):
-        schedule.extend_series(spring)
+        recurrence.extend_series(spring)
     with time_machine.travel(utc(2026, 9, 1, 12), tick=False):
-        schedule.extend_series(autumn)
+        recurrence.extend_series(autumn)
 
     # 8 March: EST (-5) to EDT (-4); 1 November: back to EST.
     assert starts(spring) == [utc(2026, 3, 2, 23), utc(2026, 3, 9, 22)]
@@ -216,7 +216,7 @@ def test_a_meeting_in_the_spring_forward_gap_starts_after_the_gap():
     """02:30 does not exist on 29 March in Amsterdam: read with the offset before the gap (RFC 5545)."""
     series = make_series(rrule="", start_date=dt.date(2026, 3, 29), start_time=dt.time(2, 30))
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     (start,) = starts(series)
     assert start == utc(2026, 3, 29, 1, 30)
@@ -228,7 +228,7 @@ def test_a_meeting_in_the_spring_forward_gap_starts_after_the_gap():
 def test_a_meeting_in_the_repeated_autumn_hour_is_the_first_of_the_two():
     series = make_series(rrule="", start_date=dt.date(2026, 10, 25), start_time=dt.time(2, 30))
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     assert starts(series) == [utc(2026, 10, 25, 0, 30)]  # 02:30 CEST, not 02:30 CET
 
@@ -240,7 +240,7 @@ def test_every_two_weeks():
         rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=3", start_date=dt.date(2026, 1, 6), zone="UTC"
     )
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     assert [s.date() for s in starts(series)] == [
         dt.date(2026, 1, 6),
@@ -254,7 +254,7 @@ def test_every_two_weeks():
 def test_monthly_on_the_second_tuesday():
     series = make_series(rrule="FREQ=MONTHLY;BYDAY=2TU", start_date=dt.date(2026, 1, 1), zone="UTC")
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     # 120 days from 1 January: January to April.
     assert [s.date() for s in starts(series)] == [
@@ -272,7 +272,7 @@ def test_monthly_on_the_last_friday():
         rrule="FREQ=MONTHLY;BYDAY=-1FR", start_date=dt.date(2026, 1, 1), zone="UTC"
     )
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     assert [s.date() for s in starts(series)] == [
         dt.date(2026, 1, 30),
@@ -293,7 +293,7 @@ def test_until_keeps_a_meeting_on_the_last_date_and_none_after():
         start_time=dt.time(23, 30),  # late in the day: the whole last date counts
     )
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     assert [s.astimezone(series.zone).date() for s in starts(series)] == [
         dt.date(2026, 1, 8),
@@ -309,9 +309,9 @@ def test_count_counts_from_the_first_meeting_not_from_each_run():
     )
 
     with time_machine.travel(utc(2026, 1, 1), tick=False):
-        assert schedule.extend_series(series) == 3
+        assert recurrence.extend_series(series) == 3
     with time_machine.travel(utc(2026, 3, 1), tick=False):
-        assert schedule.extend_series(series) == 0
+        assert recurrence.extend_series(series) == 0
 
     assert series.occurrences.count() == 3
 
@@ -324,8 +324,8 @@ def test_count_counts_from_the_first_meeting_not_from_each_run():
 def test_extending_makes_each_meeting_once_with_the_series_community():
     series = make_series(rrule="FREQ=WEEKLY;BYDAY=TH", start_date=dt.date(2026, 1, 1), zone="UTC")
 
-    first = schedule.extend_series(series)
-    again = schedule.extend_series(series)
+    first = recurrence.extend_series(series)
+    again = recurrence.extend_series(series)
 
     assert first == 17  # Thursdays from 8 January to 30 April (now + 120 days); 1 January's is over
     assert again == 0
@@ -349,20 +349,20 @@ def test_the_window_ends_exactly_at_now_plus_the_window_days(settings):
     )
 
     with time_machine.travel(utc(2026, 1, 1, 12), tick=False):
-        schedule.extend_series(series)
+        recurrence.extend_series(series)
     # 15 January 12:00 is exactly 14 days ahead: inside.
     assert starts(series) == [utc(2026, 1, 1, 12), utc(2026, 1, 8, 12), utc(2026, 1, 15, 12)]
 
     series.occurrences.all().delete()
     with time_machine.travel(utc(2026, 1, 1, 12, 0, 1), tick=False):
-        schedule.extend_series(series)
+        recurrence.extend_series(series)
     # A second later, 15 January is inside but 1 January 12:00 has started and is still under way.
     assert starts(series) == [utc(2026, 1, 1, 12), utc(2026, 1, 8, 12), utc(2026, 1, 15, 12)]
 
     with time_machine.travel(utc(2026, 1, 8, 11, 59, 59), tick=False):
-        assert schedule.extend_series(series) == 0  # 22 January 12:00 is a second outside
+        assert recurrence.extend_series(series) == 0  # 22 January 12:00 is a second outside
     with time_machine.travel(utc(2026, 1, 8, 12), tick=False):
-        assert schedule.extend_series(series) == 1
+        assert recurrence.extend_series(series) == 1
     assert starts(series)[-1] == utc(2026, 1, 22, 12)
 
 
@@ -376,7 +376,7 @@ def test_a_meeting_that_is_over_is_not_created():
         zone="UTC",
     )
 
-    schedule.extend_series(series)
+    recurrence.extend_series(series)
 
     assert starts(series)[0] == utc(2026, 1, 8, 12)
 
@@ -385,14 +385,14 @@ def test_a_meeting_that_is_over_is_not_created():
 def test_a_cancelled_meeting_is_never_recreated():
     series = make_series(rrule="FREQ=WEEKLY;BYDAY=TH", start_date=dt.date(2026, 1, 1), zone="UTC")
     with time_machine.travel(utc(2026, 1, 1), tick=False):
-        schedule.extend_series(series)
+        recurrence.extend_series(series)
     cancelled = series.occurrences.get(starts_at__date=dt.date(2026, 1, 15))
     cancelled.status = OccurrenceStatus.CANCELLED
     cancelled.save()
 
     with time_machine.travel(utc(2026, 1, 2), tick=False):
-        schedule.extend_series(series)
-        schedule.extend_all()
+        recurrence.extend_series(series)
+        recurrence.extend_all()
 
     on_that_day = series.occurrences.filter(original_start__date=dt.date(2026, 1, 15))
     assert list(on_that_day.values_list("status", flat=True)) == [OccurrenceStatus.CANCELLED]
@@ -402,14 +402,14 @@ def test_a_cancelled_meeting_is_never_recreated():
 def test_a_moved_meeting_is_not_recreated_on_its_old_date():
     series = make_series(rrule="FREQ=WEEKLY;BYDAY=TH", start_date=dt.date(2026, 1, 1), zone="UTC")
     with time_machine.travel(utc(2026, 1, 1), tick=False):
-        schedule.extend_series(series)
+        recurrence.extend_series(series)
     moved = series.occurrences.get(starts_at__date=dt.date(2026, 1, 15))
     moved.starts_at += dt.timedelta(days=1)
     moved.ends_at += dt.timedelta(days=1)
     moved.save()
 
     with time_machine.travel(utc(2026, 1, 8), tick=False):
-        assert schedule.extend_series(series) == 1  # only 7 May, new at the end of the window
+        assert recurrence.extend_series(series) == 1  # only 7 May, new at the end of the window
 
     assert not series.occurrences.filter(starts_at__date=dt.date(2026, 1, 15)).exists()
     assert series.occurrences.get(
@@ -424,8 +424,8 @@ def test_an_ended_series_gets_no_new_meetings():
         rrule="FREQ=WEEKLY;BYDAY=TH", start_date=dt.date(2026, 1, 1), zone="UTC", is_active=False
     )
 
-    assert schedule.extend_series(series) == 0
-    assert schedule.extend_all() == 0
+    assert recurrence.extend_series(series) == 0
+    assert recurrence.extend_all() == 0
     assert not series.occurrences.exists()
 
 
@@ -444,12 +444,12 @@ def test_extend_all_covers_active_series_of_live_unarchived_communities_only():
         community=CommunityFactory(status="proposed"),
     )
 
-    assert schedule.extend_all() == 2
+    assert recurrence.extend_all() == 2
 
     assert live.occurrences.count() == 2
     assert not archived.occurrences.exists()
     assert not proposed.occurrences.exists()
-    assert schedule.extend_all() == 0
+    assert recurrence.extend_all() == 0
 
 
 @pytest.mark.django_db
@@ -465,7 +465,7 @@ def test_extend_all_takes_the_same_queries_for_2_series_as_for_20():
         for _ in range(n):
             make_series(rrule="FREQ=WEEKLY;BYDAY=TH", start_date=dt.date(2026, 1, 1), zone="UTC")
         with CaptureQueriesContext(connection) as captured:
-            created = schedule.extend_all()
+            created = recurrence.extend_all()
         assert created == 18 * n
         return len([q for q in captured.captured_queries if not q["sql"].startswith("INSERT")])
 

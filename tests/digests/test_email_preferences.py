@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import DigestFrequency
 from communities.models import Membership
-from notifications.services import email_preferences_update
+from digests.services import email_preferences_update
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 PREFERENCES = reverse("notifications:email_preferences")

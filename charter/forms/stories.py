@@ -1,49 +1,16 @@
-"""Forms for vision rounds and value stories. Validation of state lives in the services."""
+"""Forms for value stories. Validation of state lives in the services."""
 
 from django import forms
 from django.utils.html import format_html
 
 from core.forms import Textarea, too_long_message
 
-from .models import Beneficiary, Horizon, Objective, Prompt
-from .services.stories import MAX_MINUTES_SAVED
-from .services.vision import MAX_CONTRIBUTION_LENGTH
-from .value import CELL_EXPLANATIONS
+from ..models import Beneficiary, Horizon, Objective
+from ..selectors.stories import CELL_EXPLANATIONS
+from ..services.stories import MAX_MINUTES_SAVED
 
 # As long as a post may be.
 STORY_TEXT_MAX = 20_000
-
-
-class OpenRoundForm(forms.Form):
-    title = forms.CharField(
-        max_length=200,
-        help_text="A question that invites people in, e.g. “Where should we be in two years?”",
-    )
-    introduction = forms.CharField(
-        required=False,
-        max_length=4000,
-        widget=Textarea(attrs={"rows": 4}),
-        help_text="Optional (Markdown): why now, and what happens with the ideas.",
-    )
-
-
-class ContributionForm(forms.Form):
-    prompt = forms.ChoiceField(choices=Prompt.choices, widget=forms.HiddenInput)
-    text = forms.CharField(
-        label="Your idea",
-        max_length=MAX_CONTRIBUTION_LENGTH,
-        widget=Textarea(attrs={"rows": 3}),
-        help_text=f"A few sentences, at most {MAX_CONTRIBUTION_LENGTH} characters.",
-    )
-
-
-class CloseRoundForm(forms.Form):
-    summary = forms.CharField(
-        required=False,
-        max_length=4000,
-        widget=Textarea(attrs={"rows": 3}),
-        help_text="Optional: what the round led to, for the record.",
-    )
 
 
 CELL_CHOICES = [

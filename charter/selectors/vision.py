@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from .models import Contribution, Endorsement, Prompt, VisionRound
+from ..models import Contribution, Endorsement, Prompt, VisionRound
 
 
 def vision_rounds(charter):

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import DigestFrequency, User
 from charter.models import CharterState
 from communities.models import Role
+from digests import delivery as digest_delivery
 from discussions.models import RequestStatus
-from notifications import digests
 from notifications.models import DigestDelivery
 from tests.charter.factories import CharterFactory, CharterVersionFactory
 from tests.discussions.factories import FlagFactory, FollowFactory, HelpRequestFactory, ReplyFactory
@@ -101,8 +101,8 @@ def test_building_a_batch_costs_the_same_queries_for_ten_or_sixty_people(places)
     small = deliveries_for(people(places, 10))
     large = deliveries_for(people(places, 60))
 
-    small_queries, small_digests = count_queries(lambda: digests.build_digests(small, now=NOW))
-    large_queries, large_digests = count_queries(lambda: digests.build_digests(large, now=NOW))
+    small_queries, small_digests = count_queries(lambda: digest_delivery.build_digests(small, now=NOW))
+    large_queries, large_digests = count_queries(lambda: digest_delivery.build_digests(large, now=NOW))
 
     assert small_queries == large_queries <= BUILD_BUDGET
     # Every section was built, so every query really ran.
@@ -127,12 +127,12 @@ def test_recording_who_is_due_costs_two_queries_per_batch(places):
     due = people(places, 60)
     User.objects.exclude(pk__in=[u.pk for u in due]).update(digest_frequency=DigestFrequency.NEVER)
 
-    queries, recorded = count_queries(lambda: digests.record_due(now=NOW, batch_size=500))
+    queries, recorded = count_queries(lambda: digest_delivery.record_due(now=NOW, batch_size=500))
     assert recorded == 60
     assert queries == 3  # the batch, its insert, and the empty read that ends the walk
 
     DigestDelivery.objects.all().delete()
-    queries, recorded = count_queries(lambda: digests.record_due(now=NOW, batch_size=25))
+    queries, recorded = count_queries(lambda: digest_delivery.record_due(now=NOW, batch_size=25))
     assert recorded == 60
     assert queries == 3 * 2 + 1
 
@@ -141,7 +141,7 @@ def test_delivering_costs_the_batch_plus_one_update_per_email_sent(places, mailo
     users = people(places, 12)
     ids = [d.pk for d in deliveries_for(users)]
 
-    queries, result = count_queries(lambda: digests.deliver(ids, now=NOW))
+    queries, result = count_queries(lambda: digest_delivery.deliver(ids, now=NOW))
 
     assert result.sent == 12
     assert len(mailoutbox) == 12

@@ -12,11 +12,11 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
+from discussions import escalation
 from discussions.kinds import Kind
 from discussions.models import HelpRequest, RequestStatus
-from notifications import escalation
+from discussions.tasks import escalate_unanswered
 from notifications.models import Notification
-from notifications.tasks import escalate_unanswered
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory, NotificationFactory, UserFactory
 

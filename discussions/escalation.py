@@ -27,11 +27,11 @@ from django.utils.text import Truncator, slugify
 from taggit.models import TaggedItem
 
 from communities.models import CommunityStatus, Membership, Role, Visibility
-from discussions.kinds import Kind
-from discussions.models import HelpRequest, RequestStatus
+from notifications.models import Notification
+from notifications.services import notify
 
-from .models import Notification
-from .services import notify
+from .kinds import Kind
+from .models import HelpRequest, RequestStatus
 
 User = get_user_model()
 

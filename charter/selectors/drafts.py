@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Subquery
 
 from communities.models import Community, CommunityStatus, Role
 
-from .models import Charter, CharterState, CharterVersion, VersionStatus
+from ..models import Charter, CharterState, CharterVersion, VersionStatus
 
 
 def charter_for(community: Community) -> Charter | None:

@@ -9,7 +9,7 @@ rows kept).
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import RowNumber
 
-from .models import Beneficiary, Horizon, ValueStory
+from ..models import Beneficiary, Horizon, ValueStory
 
 LATEST_PER_CELL = 3
 STORIES_PER_OBJECTIVE = 3

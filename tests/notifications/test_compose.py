@@ -1,4 +1,4 @@
-"""notifications.mail.compose: every digest and reminder is built here, footer and list headers included."""
+"""notifications.compose.compose: every digest and reminder is built here, footer and list headers included."""
 
 import copy
 import email
@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from accounts.models import DigestFrequency
-from notifications.mail import (
+from notifications.compose import (
     EmailKind,
     compose,
     preferences_url,

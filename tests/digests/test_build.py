@@ -13,9 +13,9 @@ import time_machine
 from accounts.models import DigestFrequency
 from charter.models import CharterState
 from communities.models import Role
+from digests.build import build_digests, render_email
 from discussions.models import FlagStatus, RequestStatus
 from meetings.models import OccurrenceStatus, RsvpResponse
-from notifications.digests import build_digests, render_email
 from notifications.models import DigestDelivery
 from tests.charter.factories import CharterFactory, CharterVersionFactory
 from tests.discussions.factories import FlagFactory, FollowFactory, HelpRequestFactory, ReplyFactory

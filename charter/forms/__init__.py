@@ -1,0 +1,1 @@
+"""Charter forms, one module per part: drafts (the charter and its review), vision rounds, value stories."""
