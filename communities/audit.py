@@ -1,8 +1,8 @@
-"""The audit log: the registry of actions and the helper every service records events with.
+"""The actions the audit log records (`AuditEvent.action`).
 
 Each app declares its actions in `<app>/kinds.py` as an `AuditAction` TextChoices
 registered with `@audit_actions.register`, and imports that module from
-`AppConfig.ready()`.
+`AppConfig.ready()`. Events are recorded with `communities.services.audit`.
 """
 
 from core.choices import ChoicesRegistry
@@ -13,11 +13,3 @@ audit_actions = ChoicesRegistry("audit action")
 def action_choices() -> list[tuple[str, str]]:
     return audit_actions.choices()
 
-
-def audit(*, community, actor, action: str, subject=None, **detail):
-    # Imported here: communities.models imports this module for `action_choices`.
-    from .models import AuditEvent
-
-    return AuditEvent.objects.create(
-        community=community, actor=actor, action=action, subject=subject, detail=detail
-    )

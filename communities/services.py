@@ -17,9 +17,9 @@ from django.utils.text import slugify
 
 from notifications.services import notify
 
-from .audit import audit
 from .kinds import AuditAction, Kind
 from .models import (
+    AuditEvent,
     Community,
     CommunityStatus,
     Invitation,
@@ -47,8 +47,10 @@ EDITABLE_FIELDS = (
 )
 
 
-def _touch(community: Community) -> None:
-    Community.objects.filter(pk=community.pk).update(last_activity_at=timezone.now())
+def audit(*, community: Community, actor, action: str, subject=None, **detail) -> AuditEvent:
+    return AuditEvent.objects.create(
+        community=community, actor=actor, action=action, subject=subject, detail=detail
+    )
 
 
 def _unique_slug(name: str) -> str:

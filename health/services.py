@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
-from communities.audit import audit
 from communities.kinds import AuditAction
 from communities.models import Community
+from communities.services import audit
 
 
 @transaction.atomic

@@ -19,9 +19,9 @@ from django.utils import timezone
 from charter import permissions
 from charter.kinds import AuditAction, Kind
 from charter.models import Charter, CharterState, CharterVersion, Objective, VersionStatus
-from communities.audit import audit
 from communities.models import Community, Role
 from communities.policy import access_for
+from communities.services import audit
 from notifications.services import notify
 
 User = get_user_model()

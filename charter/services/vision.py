@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charter.kinds import AuditAction, Kind
-from communities.audit import audit
 from communities.models import Membership
+from communities.services import audit
 from notifications.services import notify_many
 
 from ..models import Charter, Contribution, Endorsement, Prompt, VisionRound

@@ -18,9 +18,9 @@ from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.audit import audit
 from communities.models import Community, Role
 from communities.policy import Access, access_for
+from communities.services import audit
 from discussions.kinds import AuditAction, Kind
 from notifications.services import notify
 

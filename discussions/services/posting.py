@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from taggit.models import Tag
 
-from communities.audit import audit
 from communities.models import Community, Membership, Role
+from communities.services import audit
 from core.markdown import render_markdown
 from discussions.kinds import AuditAction, Kind
 from notifications.services import notify

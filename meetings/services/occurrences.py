@@ -21,9 +21,9 @@ from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
 from accounts.models import zone_or_utc
-from communities.audit import audit
 from communities.models import Membership
 from communities.policy import access_for
+from communities.services import audit
 from core.markdown import render_markdown
 from discussions.models import HelpRequest, RequestStatus
 from meetings.kinds import AuditAction, Kind

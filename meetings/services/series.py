@@ -25,10 +25,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import validate_time_zone
-from communities.audit import audit
 from communities.kinds import AuditAction as CommunityAction
 from communities.models import Community, Membership
 from communities.policy import access_for
+from communities.services import audit
 from core.markdown import render_markdown
 from meetings.kinds import AuditAction, Kind
 from notifications.models import Notification

@@ -18,7 +18,6 @@ from communities.models import CommunityStatus, Role
 from meetings import reminders
 from meetings.kinds import Kind
 from meetings.models import OccurrenceStatus, ReminderDelivery, RsvpResponse
-from meetings.kinds import Kind
 from meetings.reminders import NOT_CLAIMED, NOT_DUE, SENT, SKIPPED, deliver
 from meetings.tasks import sweep
 from notifications.compose import read_unsubscribe_token
