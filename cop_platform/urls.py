@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("meetings.urls")),
     path("", include("health.urls")),
+    path("", include("api.views")),
+    path("", include("api.urls")),
 ]
 
 handler403 = "cop_platform.views.permission_denied"

@@ -141,6 +141,10 @@ def register(section: DigestSection) -> DigestSection:
     return section
 
 
+def unregister(key: str) -> None:
+    _sections.pop(key, None)
+
+
 def sections() -> list[DigestSection]:
     return sorted(_sections.values(), key=lambda s: (s.order, s.key))
 

@@ -22,7 +22,9 @@ a private community; the tests at the end pin that down.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.services import token_create
 from communities.models import Role
+from tests.api import matrix_api
 from tests.charter import matrix_drafts, matrix_vision
 from tests.discussions import matrix_finding, matrix_moderation, matrix_threads
 from tests.factories import CommunityFactory, MembershipFactory, NotificationFactory, UserFactory
@@ -61,6 +63,7 @@ APP_PARTS = (
     matrix_calendars,
     matrix_email,
     matrix_health,
+    matrix_api,
 )
 
 
@@ -249,7 +252,9 @@ def test_access(client, world, name, method, kind, persona, expected):
 
 def _project_route_names() -> set[str]:
     """Named routes of our apps and of the project's own urls.py (not allauth's, not the admin's)."""
-    ours = {"accounts", "communities", "notifications", "charter", "discussions", "meetings", "health"}
+    ours = {
+        "accounts", "communities", "notifications", "charter", "discussions", "meetings", "health", "tokens",
+    }
     names = set()
 
     def walk(patterns, namespace):
@@ -393,6 +398,69 @@ def test_anonymous_gets_the_same_answer_for_a_private_community_and_a_missing_on
     assert private.status_code in (302, 404)
     if private.status_code == 302:
         assert private.url.startswith(reverse("account_login"))
+
+
+# The REST API: every endpoint x persona x kind of community, by token and by session.
+
+
+def _api_cases(rows, *, auths=("token", "session")):
+    for (method, template), row in rows.items():
+        for kind, outcomes in row.expected.items():
+            for persona, outcome in zip(PERSONAS, outcomes, strict=True):
+                for auth in auths if persona != "anonymous" else ("none",):
+                    case_id = f"{method}-{template}-{kind}-{persona}-{auth}"
+                    yield pytest.param(method, template, kind, persona, auth, outcome, id=case_id)
+
+
+def _api_call(client, w: World, method: str, template: str, *, token: str = ""):
+    row = matrix_api.API_ROWS[(method, template)]
+    url = template.format(**row.kwargs(w))
+    if row.query:
+        url = f"{url}?{row.query}"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    if method == "get":
+        return client.get(url, **headers)
+    body = row.body(w) if row.body else {}
+    return getattr(client, method)(url, body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "kind", "persona", "auth", "expected"), list(_api_cases(matrix_api.API_ROWS))
+)
+def test_api_access(client, world, method, template, kind, persona, auth, expected):
+    w = world(persona, kind)
+    token = ""
+    if auth == "token":
+        token = token_create(user=w.user, name="matrix", scope="write")[1]
+    elif auth == "session":
+        client.force_login(w.user)
+
+    response = _api_call(client, w, method, template, token=token)
+
+    assert response.status_code == expected, response.content[:300]
+    if expected >= 400:
+        assert response.json()["error"]["status"] == expected
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("persona", PERSONAS[1:])
+@pytest.mark.parametrize(("method", "template"), sorted(matrix_api.WRITES))
+def test_api_read_only_token_cannot_write(client, world, method, template, kind, persona):
+    w = world(persona, kind)
+    token = token_create(user=w.user, name="reader", scope="read")[1]
+
+    response = _api_call(client, w, method, template, token=token)
+
+    assert response.status_code == 403
+    assert "read only" in response.json()["error"]["message"]
+
+
+def test_api_matrix_covers_every_endpoint_in_the_schema():
+    from api.api import api
+
+    schema = api.get_openapi_schema()
+    endpoints = {(method, path) for path, ops in schema["paths"].items() for method in ops}
+    assert endpoints == set(matrix_api.API_ROWS)
 
 
 # Allauth's pages and the admin are theirs, not in the matrix; check they are wired up.

@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "meetings",
     "digests",
     "health",
+    "api",
+    # django-ninja's templates and static files: its docs page then loads Swagger UI from
+    # our own static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +308,9 @@ COMMUNITY_CREATION_REQUIRES_APPROVAL = env_bool("COMMUNITY_CREATION_REQUIRES_APP
 ACCOUNT_ALLOW_SIGNUP = env_bool("ACCOUNT_ALLOW_SIGNUP", True)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 # Posting limits per person: (how many, per how many seconds). Counters live in the cache.
+# Requests per personal access token: (how many, per how many seconds); 429 with Retry-After beyond.
+API_RATE_LIMIT = (env_int("API_RATE_LIMIT", 600), env_int("API_RATE_LIMIT_SECONDS", 60))
+
 DISCUSSIONS_RATE_LIMITS = {
     "request": (env_int("DISCUSSIONS_REQUESTS_PER_10_MIN", 5), 600),
     "reply": (env_int("DISCUSSIONS_REPLIES_PER_10_MIN", 20), 600),
