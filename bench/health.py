@@ -53,7 +53,8 @@ from charter.models import (  # noqa: E402
     ValueStory,
     VersionStatus,
 )
-from communities.models import AuditAction, AuditEvent, Community, Membership, Role  # noqa: E402
+from communities.kinds import AuditAction  # noqa: E402
+from communities.models import AuditEvent, Community, Membership, Role  # noqa: E402
 from discussions.models import HelpfulVote, HelpRequest, Reply, RequestStatus  # noqa: E402
 from meetings.models import MeetingSeries, Occurrence, Rsvp, RsvpResponse  # noqa: E402
 

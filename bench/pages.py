@@ -30,8 +30,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from accounts.models import OrganisationalUnit, User  # noqa: E402
+from communities.kinds import Kind  # noqa: E402
 from communities.models import Community, Membership, Role  # noqa: E402
-from notifications.models import Kind, Notification  # noqa: E402
+from notifications.models import Notification  # noqa: E402
 
 UNUSABLE = "!"  # Django's marker for "no password set"
 EXPERTISE = [

@@ -6,7 +6,7 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities and membership"
 
     def ready(self) -> None:
-        from . import cards, digest, nav
+        from . import cards, digest, kinds, nav  # noqa: F401  (registers the kinds and audit actions)
 
         cards.connect()
         nav.register_own_tabs()

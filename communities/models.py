@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from .audit import action_choices
+
 
 class Visibility(models.TextChoices):
     PUBLIC = "public", "Public: anyone signed in reads it"
@@ -275,52 +277,6 @@ class Invitation(models.Model):
         return self.status == InvitationStatus.PENDING and not self.is_expired
 
 
-class AuditAction(models.TextChoices):
-    CREATED = "created", "created the community"
-    APPROVED = "approved", "approved the community"
-    DECLINED = "declined", "declined the proposed community"
-    JOINED = "joined", "joined"
-    LEFT = "left", "left"
-    REQUESTED = "requested", "asked to join"
-    REQUEST_APPROVED = "request_approved", "approved a join request"
-    REQUEST_DECLINED = "request_declined", "declined a join request"
-    REQUEST_WITHDRAWN = "request_withdrawn", "withdrew a join request"
-    INVITED = "invited", "sent an invitation"
-    INVITATION_REVOKED = "invitation_revoked", "revoked an invitation"
-    INVITATION_ACCEPTED = "invitation_accepted", "accepted an invitation"
-    INVITATION_DECLINED = "invitation_declined", "declined an invitation"
-    ROLE_CHANGED = "role_changed", "changed a role"
-    SETTINGS_CHANGED = "settings_changed", "changed the settings"
-    ARCHIVED = "archived", "archived the community"
-    UNARCHIVED = "unarchived", "restored the community from the archive"
-    # The charter.
-    PURPOSE_EDITED = "purpose_edited", "edited the charter's purpose"
-    CHARTER_SUBMITTED = "charter_submitted", "submitted the charter for review"
-    CHARTER_APPROVED = "charter_approved", "approved the charter"
-    CHARTER_CHANGES = "charter_changes", "asked for changes to the charter"
-    ROUND_OPENED = "round_opened", "opened a vision round"
-    ROUND_CLOSED = "round_closed", "closed a vision round"
-    # Help requests and their moderation.
-    POST_EDITED = "post_edited", "edited a post"
-    POST_REMOVED = "post_removed", "removed a post"
-    POST_RESTORED = "post_restored", "restored a post"
-    REQUEST_LOCKED = "request_locked", "locked a help request"
-    REQUEST_UNLOCKED = "request_unlocked", "unlocked a help request"
-    REQUEST_PINNED = "request_pinned", "pinned a help request"
-    REQUEST_UNPINNED = "request_unpinned", "unpinned a help request"
-    REQUEST_MOVED = "request_moved", "moved a help request"
-    ANSWER_ACCEPTED = "answer_accepted", "accepted an answer"
-    ANSWER_UNACCEPTED = "answer_unaccepted", "withdrew an accepted answer"
-    FLAG_DISMISSED = "flag_dismissed", "dismissed a flag"
-    FLAG_ACTIONED = "flag_actioned", "acted on a flag"
-    # Meetings.
-    MEETING_SCHEDULED = "meeting_scheduled", "scheduled a meeting"
-    MEETING_EDITED = "meeting_edited", "changed a meeting series"
-    MEETING_MOVED = "meeting_moved", "moved a meeting"
-    MEETING_CANCELLED = "meeting_cancelled", "cancelled a meeting"
-    MEETING_ENDED = "meeting_ended", "ended a meeting series"
-
-
 class AuditEvent(models.Model):
     """What happened in a community, by whom, to whom. Append-only."""
 
@@ -328,7 +284,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    action = models.CharField(max_length=24, choices=action_choices)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

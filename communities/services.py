@@ -15,11 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from notifications.models import Kind
 from notifications.services import notify
 
+from .kinds import AuditAction, Kind
 from .models import (
-    AuditAction,
     AuditEvent,
     Community,
     CommunityStatus,

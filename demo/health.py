@@ -43,8 +43,8 @@ from django.utils import timezone
 
 from charter.models import Beneficiary, Horizon, Objective, ValueStory
 from charter.services.stories import value_story_create
+from communities.kinds import AuditAction as CommunityAction
 from communities.models import (
-    AuditAction,
     AuditEvent,
     Community,
     JoinRequest,
@@ -59,6 +59,7 @@ from discussions.models import Follow, HelpfulVote, HelpRequest, Reply, RequestS
 from discussions.search import update_search_vectors
 from discussions.services.posting import render_body
 from health.services import health_visibility_set
+from meetings.kinds import AuditAction as MeetingAction
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from meetings.services import recurrence
 
@@ -486,15 +487,15 @@ def _stints(communities: dict, people: dict, now: dt.datetime) -> int:
                 decided_at=joined,
                 decided_by=moderator,
             )
-            _event(community, AuditAction.REQUESTED, actor=user, subject=user, when=asked)
+            _event(community, CommunityAction.REQUESTED, actor=user, subject=user, when=asked)
             _event(
-                community, AuditAction.REQUEST_APPROVED, actor=moderator, subject=user, when=joined
+                community, CommunityAction.REQUEST_APPROVED, actor=moderator, subject=user, when=joined
             )
         else:
-            _event(community, AuditAction.JOINED, actor=user, subject=user, when=joined)
+            _event(community, CommunityAction.JOINED, actor=user, subject=user, when=joined)
         if left is not None:
             _event(
-                community, AuditAction.LEFT, actor=user, subject=user, when=left, role=Role.MEMBER
+                community, CommunityAction.LEFT, actor=user, subject=user, when=left, role=Role.MEMBER
             )
         made += 1
     return made
@@ -722,7 +723,7 @@ def _past_series(plan: PastSeries, community: Community, people: dict, now: dt.d
     url = series.get_absolute_url()
     _event(
         community,
-        AuditAction.MEETING_SCHEDULED,
+        MeetingAction.MEETING_SCHEDULED,
         actor=organiser,
         subject=None,
         when=scheduled_at,
@@ -731,7 +732,7 @@ def _past_series(plan: PastSeries, community: Community, people: dict, now: dt.d
     )
     _event(
         community,
-        AuditAction.MEETING_ENDED,
+        MeetingAction.MEETING_ENDED,
         actor=organiser,
         subject=None,
         when=ended_at + dt.timedelta(days=2),
@@ -761,7 +762,7 @@ def _past_series(plan: PastSeries, community: Community, people: dict, now: dt.d
         if cancelled:
             _event(
                 community,
-                AuditAction.MEETING_CANCELLED,
+                MeetingAction.MEETING_CANCELLED,
                 actor=organiser,
                 subject=None,
                 when=start - dt.timedelta(days=1),
@@ -803,7 +804,7 @@ def _reading_group_cancellations(community: Community, now: dt.datetime) -> int:
         )
         _event(
             community,
-            AuditAction.MEETING_CANCELLED,
+            MeetingAction.MEETING_CANCELLED,
             actor=series.organiser,
             subject=None,
             when=start - dt.timedelta(days=1),
@@ -869,7 +870,7 @@ def _open_health_page(communities: dict, people: dict, now: dt.datetime) -> bool
         return False
     switched = AuditEvent.objects.filter(
         community=community,
-        action=AuditAction.SETTINGS_CHANGED,
+        action=CommunityAction.SETTINGS_CHANGED,
         detail__fields=["health_visible_to_members"],
     )
     if switched.exists():

@@ -28,14 +28,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from communities.models import AuditAction, AuditEvent, Community
+from communities.models import AuditEvent, Community
 from discussions.models import HelpRequest
+from meetings.kinds import AuditAction, Kind
 from meetings.models import MeetingSeries, Occurrence, ReminderDelivery, Rsvp, RsvpResponse
 from meetings.services import occurrences as occurrence_services
 from meetings.services import recurrence
 from meetings.services.rsvp import rsvp_set
 from meetings.services.series import series_create
-from notifications.models import DigestDelivery, Kind, Notification
+from notifications.models import DigestDelivery, Notification
 
 User = get_user_model()
 DOMAIN = "practica.demo"

@@ -13,11 +13,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from charter.kinds import Kind
 from charter.models import Charter, Contribution, Objective, Prompt, ValueStory, VisionRound
 from charter.services import vision as vision_services
 from charter.services.stories import value_story_create
 from communities.models import Community
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 
 User = get_user_model()
 DOMAIN = "practica.demo"

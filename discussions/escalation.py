@@ -27,9 +27,10 @@ from django.utils.text import Truncator, slugify
 from taggit.models import TaggedItem
 
 from communities.models import CommunityStatus, Membership, Role, Visibility
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from notifications.services import notify
 
+from .kinds import Kind
 from .models import HelpRequest, RequestStatus
 
 User = get_user_model()

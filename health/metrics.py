@@ -54,7 +54,8 @@ from django.utils import timezone
 
 from charter.models import Charter, CharterVersion, Objective, VersionStatus
 from charter.selectors.stories import value_matrix
-from communities.models import AuditAction, AuditEvent, Membership
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Membership
 from discussions.models import HelpfulVote, HelpRequest, Reply, RequestStatus
 from meetings.models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 

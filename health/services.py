@@ -2,7 +2,8 @@
 
 from django.db import transaction
 
-from communities.models import AuditAction, Community
+from communities.kinds import AuditAction
+from communities.models import Community
 from communities.services import audit
 
 

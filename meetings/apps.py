@@ -6,7 +6,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings and reminders"
 
     def ready(self) -> None:
-        from . import cards, digest, receivers
+        from . import cards, digest, kinds, receivers  # noqa: F401  (registers the kinds and audit actions)
 
         cards.register_community_page()
         digest.register_sections()

@@ -53,8 +53,8 @@ from django.utils.text import Truncator, slugify
 
 from accounts.models import zone_or_utc
 from communities.models import Community
+from meetings.kinds import Kind
 from notifications.compose import EmailKind, absolute, compose
-from notifications.models import Kind
 from notifications.services import notify
 
 from .ics import occurrence_ics

@@ -2,33 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-class Kind(models.TextChoices):
-    JOIN_REQUEST_RECEIVED = "join_request_received", "Join request received"
-    JOIN_REQUEST_APPROVED = "join_request_approved", "Join request approved"
-    JOIN_REQUEST_DECLINED = "join_request_declined", "Join request declined"
-    INVITATION = "invitation", "Invitation"
-    ROLE_CHANGED = "role_changed", "Role changed"
-    COMMUNITY_PROPOSED = "community_proposed", "Community proposed"
-    COMMUNITY_APPROVED = "community_approved", "Community approved"
-    COMMUNITY_DECLINED = "community_declined", "Community declined"
-    CHARTER_SUBMITTED = "charter_submitted", "Charter submitted for review"
-    CHARTER_APPROVED = "charter_approved", "Charter approved"
-    CHARTER_CHANGES_REQUESTED = "charter_changes_requested", "Changes requested to the charter"
-    VISION_ROUND_OPENED = "vision_round_opened", "Vision round opened"
-    HELP_WANTED = "help_wanted", "A request matching your expertise"
-    REPLY_POSTED = "reply_posted", "New reply"
-    MENTIONED = "mentioned", "Mentioned"
-    ANSWER_ACCEPTED = "answer_accepted", "Answer accepted"
-    POST_FLAGGED = "post_flagged", "Post flagged"
-    POST_REMOVED = "post_removed", "Post removed"
-    REQUEST_MOVED = "request_moved", "Request moved"
-    REQUEST_ESCALATED = "request_escalated", "A request is still unanswered"
-    MEETING_SCHEDULED = "meeting_scheduled", "Meeting scheduled"
-    MEETING_REMINDER = "meeting_reminder", "Meeting reminder"
-    MEETING_MOVED = "meeting_moved", "Meeting moved"
-    MEETING_CANCELLED = "meeting_cancelled", "Meeting cancelled"
-    WAITLIST_PROMOTED = "waitlist_promoted", "A place at a meeting"
+from .kinds import kind_choices
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -49,7 +23,7 @@ class Notification(models.Model):
     community = models.ForeignKey(
         "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    kind = models.CharField(max_length=40, choices=kind_choices)
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

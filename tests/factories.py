@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import OrganisationalUnit, User
+from communities.kinds import Kind
 from communities.models import (
     Community,
     Invitation,
@@ -11,7 +12,7 @@ from communities.models import (
     Role,
     Visibility,
 )
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 
 PASSWORD = "correct-horse-battery"
 

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charter import permissions
+from charter.kinds import AuditAction, Kind
 from charter.models import Charter, CharterState, CharterVersion, Objective, VersionStatus
-from communities.models import AuditAction, Community, Role
+from communities.models import Community, Role
 from communities.policy import access_for
 from communities.services import audit
-from notifications.models import Kind
 from notifications.services import notify
 
 User = get_user_model()

@@ -12,9 +12,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import AuditAction, Membership
+from charter.kinds import AuditAction, Kind
+from communities.models import Membership
 from communities.services import audit
-from notifications.models import Kind
 from notifications.services import notify_many
 
 from ..models import Charter, Contribution, Endorsement, Prompt, VisionRound

@@ -18,10 +18,10 @@ from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import AuditAction, Community, Role
+from communities.models import Community, Role
 from communities.policy import Access, access_for
 from communities.services import audit
-from notifications.models import Kind
+from discussions.kinds import AuditAction, Kind
 from notifications.services import notify
 
 from .. import permissions

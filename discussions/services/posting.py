@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from taggit.models import Tag
 
-from communities.models import AuditAction, Community, Membership, Role
+from communities.models import Community, Membership, Role
 from communities.services import audit
 from core.markdown import render_markdown
-from notifications.models import Kind
+from discussions.kinds import AuditAction, Kind
 from notifications.services import notify
 
 from .. import mentions, ratelimit

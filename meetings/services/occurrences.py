@@ -21,12 +21,12 @@ from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
 from accounts.models import zone_or_utc
-from communities.models import AuditAction, Membership
+from communities.models import Membership
 from communities.policy import access_for
 from communities.services import audit
 from core.markdown import render_markdown
 from discussions.models import HelpRequest, RequestStatus
-from notifications.models import Kind
+from meetings.kinds import AuditAction, Kind
 from notifications.services import notify
 
 from ..models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse

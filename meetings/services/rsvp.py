@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 
 from communities.models import Membership
 from communities.policy import access_for
-from notifications.models import Kind
+from meetings.kinds import Kind
 from notifications.services import notify
 
 from ..models import Occurrence, Rsvp, RsvpResponse

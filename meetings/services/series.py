@@ -25,11 +25,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import validate_time_zone
-from communities.models import AuditAction, Community, Membership
+from communities.kinds import AuditAction as CommunityAction
+from communities.models import Community, Membership
 from communities.policy import access_for
 from communities.services import audit
 from core.markdown import render_markdown
-from notifications.models import Kind, Notification
+from meetings.kinds import AuditAction, Kind
+from notifications.models import Notification
 from notifications.services import notify
 
 from ..models import MeetingSeries, Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
@@ -574,7 +576,7 @@ def reminder_settings_update(*, community: Community, by, minutes: list[int]) ->
     audit(
         community=community,
         actor=by,
-        action=AuditAction.SETTINGS_CHANGED,
+        action=CommunityAction.SETTINGS_CHANGED,
         old=f"Reminders: {reminders_label(old)}",
         new=reminders_label(new),
     )

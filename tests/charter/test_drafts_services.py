@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from charter.kinds import AuditAction, Kind
 from charter.models import Charter, CharterState, CharterVersion, Objective
 from charter.services import drafts as services
-from communities.models import AuditAction, AuditEvent
-from notifications.models import Kind, Notification
+from communities.models import AuditEvent
+from notifications.models import Notification
 from tests.charter.drafts_support import approved, changes_requested, edit, fresh_charter, in_review
 from tests.charter.factories import ObjectiveFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory

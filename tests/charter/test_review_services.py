@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from charter.kinds import AuditAction, Kind
 from charter.models import CharterState, VersionStatus
 from charter.services import drafts as services
-from communities.models import AuditAction, AuditEvent
-from notifications.models import Kind, Notification
+from communities.models import AuditEvent
+from notifications.models import Notification
 from tests.charter.drafts_support import approved, changes_requested, edit, in_review
 from tests.factories import CommunityFactory, MembershipFactory
 

@@ -4,10 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from charter.kinds import AuditAction, Kind
 from charter.models import Charter, Contribution, Endorsement, Prompt
 from charter.services import vision as services
-from communities.models import AuditAction, AuditEvent, Role
-from notifications.models import Kind, Notification
+from communities.models import AuditEvent, Role
+from notifications.models import Notification
 from tests.charter.factories import CharterFactory, ContributionFactory
 from tests.factories import MembershipFactory, UserFactory
 

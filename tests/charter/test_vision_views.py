@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from charter.kinds import AuditAction
 from charter.models import Contribution, Endorsement, VisionRound
-from communities.models import AuditAction, AuditEvent
+from communities.models import AuditEvent
 from tests.charter.factories import CharterFactory, ContributionFactory, VisionRoundFactory
 
 

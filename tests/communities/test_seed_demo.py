@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 
 from accounts.models import OrganisationalUnit, User
+from communities.kinds import AuditAction
 from communities.models import (
-    AuditAction,
     AuditEvent,
     Community,
     Invitation,

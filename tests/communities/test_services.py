@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities import services
+from communities.kinds import AuditAction, Kind
 from communities.models import (
-    AuditAction,
     AuditEvent,
     Community,
     CommunityStatus,
@@ -24,7 +24,7 @@ from communities.models import (
     Role,
     Visibility,
 )
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.factories import (
     CommunityFactory,
     InvitationFactory,

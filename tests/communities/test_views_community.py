@@ -4,8 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from communities.kinds import AuditAction
 from communities.models import (
-    AuditAction,
     AuditEvent,
     Community,
     CommunityStatus,

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.adapter import INVITATION_SESSION_KEY
+from communities.kinds import AuditAction, Kind
 from communities.models import (
-    AuditAction,
     AuditEvent,
     Invitation,
     InvitationStatus,
@@ -19,7 +19,7 @@ from communities.models import (
     RequestStatus,
     Role,
 )
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.factories import (
     CommunityFactory,
     InvitationFactory,

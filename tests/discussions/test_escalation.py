@@ -13,9 +13,10 @@ from django.db import connection
 from django.urls import reverse
 
 from discussions import escalation
+from discussions.kinds import Kind
 from discussions.models import HelpRequest, RequestStatus
 from discussions.tasks import escalate_unanswered
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory, NotificationFactory, UserFactory
 

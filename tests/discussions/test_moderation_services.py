@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from communities.models import AuditAction, AuditEvent, CommunityStatus, Role
+from communities.models import AuditEvent, CommunityStatus, Role
+from discussions.kinds import AuditAction, Kind
 from discussions.models import Flag, FlagStatus, HelpRequest, Reply, RequestStatus
 from discussions.services import moderation as services
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.discussions.factories import FlagFactory, HelpRequestFactory, ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 

@@ -5,7 +5,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from communities.models import AuditAction, AuditEvent, Role
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Role
 from communities.policy import access_for
 from discussions.models import Flag, FlagStatus, HelpRequest
 from discussions.services import moderation as services

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from communities.models import AuditAction, AuditEvent, Role
+from communities.models import AuditEvent, Role
+from discussions.kinds import AuditAction, Kind
 from discussions.models import (
     MAX_REPLY_DEPTH,
     Follow,
@@ -16,7 +17,7 @@ from discussions.models import (
 )
 from discussions.ratelimit import RateLimited
 from discussions.services import posting
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.discussions.factories import HelpRequestFactory, ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from discussions.kinds import Kind
 from discussions.search import help_wanted_everywhere, help_wanted_in
 from discussions.services import posting
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

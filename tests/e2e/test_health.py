@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from communities.models import AuditAction, AuditEvent, Role
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Role
 from meetings.models import RsvpResponse
 from tests.discussions.factories import HelpRequestFactory, ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UnitFactory, UserFactory

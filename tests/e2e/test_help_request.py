@@ -6,9 +6,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from communities.models import Role
+from discussions.kinds import Kind
 from discussions.models import HelpRequest, Reply, RequestStatus
 from discussions.services import posting
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.discussions.factories import ReplyFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 

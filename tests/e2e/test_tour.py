@@ -19,10 +19,10 @@ from playwright.sync_api import Page, expect
 
 from charter.models import CharterVersion, ValueStory, VisionRound
 from communities import services
+from communities.kinds import Kind
 from communities.models import Community, Role
 from discussions.models import HelpRequest, Reply
 from meetings.models import Occurrence
-from notifications.models import Kind
 from tests.factories import (
     CommunityFactory,
     JoinRequestFactory,

@@ -5,7 +5,8 @@ membership stint, the JOINED/LEFT audit trail) are kept here the same way, so th
 figures are tested on data shaped like the platform's own.
 """
 
-from communities.models import AuditAction, AuditEvent, Membership, Role
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Membership, Role
 from discussions.models import HelpRequest
 from tests.discussions.factories import HelpRequestFactory, ReplyFactory
 from tests.factories import UserFactory

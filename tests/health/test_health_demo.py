@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from charter.models import Objective, ValueStory
-from communities.models import AuditAction, AuditEvent, Community, JoinRequest, Membership
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Community, JoinRequest, Membership
 from demo import health as demo
 from discussions.models import Follow, HelpfulVote, HelpRequest, Reply, RequestStatus
 from health.metrics import community_health, period_for

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from charter.models import Beneficiary, Horizon, VersionStatus
-from communities.models import AuditAction
+from communities.kinds import AuditAction
 from discussions.services.moderation import post_remove
 from discussions.services.posting import help_request_create, reply_create
 from health.figures import UnitCell

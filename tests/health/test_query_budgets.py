@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charter.models import CharterState, VersionStatus
-from communities.models import AuditAction, AuditEvent, Role
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Role
 from tests.charter.factories import (
     CharterFactory,
     CharterVersionFactory,

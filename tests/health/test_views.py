@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from charter.models import CharterState, VersionStatus
-from communities.models import AuditAction, AuditEvent, Role
+from communities.kinds import AuditAction
+from communities.models import AuditEvent, Role
 from health import overview as overview_module
 from health.figures import Figure
 from health.overview import OverviewRow

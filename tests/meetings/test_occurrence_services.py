@@ -8,8 +8,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from communities.models import AuditAction, AuditEvent, Membership, Role
+from communities.models import AuditEvent, Membership, Role
 from discussions.models import RequestStatus
+from meetings.kinds import AuditAction, Kind
 from meetings.models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from meetings.services.occurrences import (
     agenda_add_request,
@@ -20,7 +21,7 @@ from meetings.services.occurrences import (
     occurrence_move,
     when_for,
 )
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.discussions.factories import HelpRequestFactory
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, OccurrenceFactory, RsvpFactory

@@ -7,8 +7,9 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from communities.models import AuditAction, AuditEvent, Role
+from communities.models import AuditEvent, Role
 from discussions.models import RequestStatus
+from meetings.kinds import AuditAction
 from meetings.models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from meetings.services.occurrences import agenda_add_request, agenda_update
 from tests.discussions.factories import HelpRequestFactory

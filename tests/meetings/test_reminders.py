@@ -16,11 +16,12 @@ from icalendar import Calendar
 from accounts.models import zone_or_utc
 from communities.models import CommunityStatus, Role
 from meetings import reminders
+from meetings.kinds import Kind
 from meetings.models import OccurrenceStatus, ReminderDelivery, RsvpResponse
 from meetings.reminders import NOT_CLAIMED, NOT_DUE, SENT, SKIPPED, deliver
 from meetings.tasks import sweep
 from notifications.compose import read_unsubscribe_token
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 from .factories import MeetingSeriesFactory, OccurrenceFactory, ReminderDeliveryFactory, RsvpFactory

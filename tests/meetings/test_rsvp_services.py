@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import CommunityStatus, Membership, Role
+from meetings.kinds import Kind
 from meetings.models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from meetings.services.rsvp import promote_waitlist, rsvp_set, waitlist_position
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory
 from tests.meetings.factories import OccurrenceFactory
 

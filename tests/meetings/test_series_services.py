@@ -9,7 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from communities.models import AuditAction, AuditEvent
+from communities.kinds import AuditAction as CommunityAction
+from communities.models import AuditEvent
+from meetings.kinds import AuditAction as MeetingAction
+from meetings.kinds import Kind
 from meetings.models import MeetingSeries, Occurrence, OccurrenceStatus, RsvpResponse
 from meetings.services import recurrence
 from meetings.services.rsvp import rsvp_set
@@ -19,7 +22,7 @@ from meetings.services.series import (
     series_end,
     series_update,
 )
-from notifications.models import Kind, Notification
+from notifications.models import Notification
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingSeriesFactory, RsvpFactory
 
@@ -71,7 +74,7 @@ def test_managers_schedule_a_series_and_its_meetings_appear(request, community, 
     assert series.description_html == "<p>Bring a <strong>problem</strong>.</p>\n"
     assert series.occurrences.count() == 17  # Thursdays 8 January to 30 April
     assert {local(o).time() for o in series.occurrences.all()} == {dt.time(9, 30)}
-    event = AuditEvent.objects.get(community=community, action=AuditAction.MEETING_SCHEDULED)
+    event = AuditEvent.objects.get(community=community, action=MeetingAction.MEETING_SCHEDULED)
     assert event.actor == by
     assert event.detail["title"] == "Practice hour"
 
@@ -226,7 +229,7 @@ def test_changing_the_title_raises_the_sequence_of_future_meetings_only(weekly, 
     assert thursday(weekly, 8).sequence == 0
     assert thursday(weekly, 15).sequence == 1
     assert weekly.occurrences.count() == 17
-    event = AuditEvent.objects.get(action=AuditAction.MEETING_EDITED)
+    event = AuditEvent.objects.get(action=MeetingAction.MEETING_EDITED)
     assert event.detail["fields"] == ["title"]
 
 
@@ -407,7 +410,7 @@ def test_the_same_schedule_written_differently_changes_nothing(community, modera
     series_update(series=series, by=moderator, rrule="FREQ=WEEKLY;BYDAY=TH")
 
     assert list(series.occurrences.values_list("pk", "sequence")) == before
-    assert not AuditEvent.objects.filter(action=AuditAction.MEETING_EDITED).exists()
+    assert not AuditEvent.objects.filter(action=MeetingAction.MEETING_EDITED).exists()
 
 
 def test_more_places_move_the_waiting_list_up(community, moderator, member, core, sponsor):
@@ -495,7 +498,7 @@ def test_ending_cancels_the_future_and_tells_each_person_once(
         "from Thu 15 Jan 2026, 08:30 UTC. The series has ended."
     )
     assert len(mail.outbox) == 1
-    assert AuditEvent.objects.filter(action=AuditAction.MEETING_ENDED, actor=moderator).exists()
+    assert AuditEvent.objects.filter(action=MeetingAction.MEETING_ENDED, actor=moderator).exists()
     assert recurrence.extend_series(weekly) == 0
 
 
@@ -525,7 +528,7 @@ def test_moderators_set_reminders_deduplicated_and_latest_first(community, moder
 
     community.refresh_from_db()
     assert community.reminder_minutes == [1440, 60, 10]
-    event = AuditEvent.objects.get(action=AuditAction.SETTINGS_CHANGED)
+    event = AuditEvent.objects.get(action=CommunityAction.SETTINGS_CHANGED)
     assert event.detail == {
         "old": "Reminders: 1 day before, 1 hour before",
         "new": "1 day before, 1 hour before, 10 minutes before",

@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from notifications.models import Kind, Notification
+from charter.kinds import Kind as CharterKind
+from communities.kinds import Kind
+from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read, notify
 from tests.factories import NotificationFactory, UserFactory
 
@@ -147,7 +149,7 @@ def test_notify_many_tells_the_active_people_and_emails_those_who_want_it(
     with django_capture_on_commit_callbacks(execute=True):
         told = notify_many(
             recipients=User.objects.filter(pk__in=[wants.pk, quiet.pk, gone.pk]),
-            kind=Kind.VISION_ROUND_OPENED,
+            kind=CharterKind.VISION_ROUND_OPENED,
             message="x" * 500,
             url="/c/kubernetes/",
         )
