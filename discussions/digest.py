@@ -7,11 +7,10 @@ open flags, and then, once every person's requests are chosen, the details of th
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils.text import Truncator, slugify
+from django.utils.text import Truncator
 from taggit.models import TaggedItem
 
 from accounts.models import DigestFrequency
@@ -28,6 +27,7 @@ from notifications.digest_sections import (
     register,
 )
 
+from .expertise import Expertise
 from .models import Flag, FlagStatus, Follow, HelpRequest, RequestStatus
 
 UNANSWERED_FOR = dt.timedelta(hours=48)
@@ -43,13 +43,6 @@ RECENT_OPEN_BY_FREQUENCY = {
 
 def _short(title: str) -> str:
     return Truncator(title).chars(120)
-
-
-def matches_expertise(tag_names: Iterable[str], expertise: tuple[set[str], set[str]]) -> bool:
-    """The rule of `discussions.services.posting.experts_for`, on rows already read: a tag
-    matches by slug, or by name ignoring case. `expertise` is (slugs, lowered names)."""
-    slugs, lowered = expertise
-    return any(slugify(name) in slugs or name.lower() in lowered for name in tag_names)
 
 
 def _pick(rows: list[tuple], key) -> tuple[list[int], int, list[int]]:
@@ -70,8 +63,8 @@ class Requests:
     # community -> [(pk, author, created)] still open, and request -> its tag names.
     open: dict = field(default_factory=lambda: defaultdict(list))
     tags: dict = field(default_factory=lambda: defaultdict(set))
-    # user -> (slugs, lowered names) of their expertise.
-    expertise: dict = field(default_factory=lambda: defaultdict(lambda: (set(), set())))
+    # user -> their expertise.
+    expertise: dict[int, Expertise] = field(default_factory=lambda: defaultdict(Expertise))
     # user -> [(pk, community, accepted at, accepted by)] on threads they follow.
     accepted: dict = field(default_factory=lambda: defaultdict(list))
     # community -> [(request, title, reply, reason, created)] open flags.
@@ -87,8 +80,7 @@ def _read(run: DigestRun) -> Requests:
     for user_id, name, slug in TaggedItem.objects.filter(
         content_type__app_label="accounts", content_type__model="user", object_id__in=run.user_ids
     ).values_list("object_id", "tag__name", "tag__slug"):
-        data.expertise[user_id][0].add(slug)
-        data.expertise[user_id][1].add(name.lower())
+        data.expertise[user_id].add(name, slug)
 
     # Requests asked or first answered in the run's widest window.
     for pk, cid, author_id, created, first_reply in (
@@ -177,7 +169,7 @@ def _choose(data: Requests, reader: Reader, now: dt.datetime) -> dict:
             for pk, author_id, created in data.open[cid]:
                 if created < recent:
                     continue
-                if author_id != user_id and matches_expertise(data.tags[pk], expertise):
+                if author_id != user_id and expertise.matches(data.tags[pk]):
                     for_you.append((pk, cid, created))
     shown_for_you = {pk for pk, _, _ in for_you}
     chosen["for_you"] = _pick(for_you, key=lambda r: (-r[2].timestamp(), -r[0]))

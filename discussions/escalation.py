@@ -30,6 +30,7 @@ from communities.models import CommunityStatus, Membership, Role, Visibility
 from notifications.models import Notification
 from notifications.services import notify
 
+from .expertise import Expertise
 from .kinds import Kind
 from .models import HelpRequest, RequestStatus
 
@@ -93,8 +94,7 @@ def experts_beyond_notified(requests: list[HelpRequest]) -> dict[int, list[int]]
         return {}
     slugs = {slugify(name) for names in tags.values() for name in names}
     lowered = {name.lower() for names in tags.values() for name in names}
-    # Same rule as `experts_for`: by slug, or by name ignoring case.
-    expertise = defaultdict(set)  # user -> slugs and lowered names of their expertise
+    expertise: dict[int, Expertise] = defaultdict(Expertise)
     for user_id, name, slug in (
         TaggedItem.objects.filter(
             content_type__app_label="accounts",
@@ -105,7 +105,7 @@ def experts_beyond_notified(requests: list[HelpRequest]) -> dict[int, list[int]]
         .filter(Q(tag__slug__in=slugs) | Q(lowered__in=lowered))
         .values_list("object_id", "tag__name", "tag__slug")
     ):
-        expertise[user_id].update({("slug", slug), ("name", name.lower())})
+        expertise[user_id].add(name, slug)
     if not expertise:
         return {}
 
@@ -126,14 +126,11 @@ def experts_beyond_notified(requests: list[HelpRequest]) -> dict[int, list[int]]
 
     found = {}
     for r in requests:
-        wanted = {("slug", slugify(n)) for n in tags[r.pk]} | {
-            ("name", n.lower()) for n in tags[r.pk]
-        }
         readers = members[r.community_id] if r.community_id in closed else None
         found[r.pk] = sorted(
             user_id
             for user_id, known in expertise.items()
-            if known & wanted
+            if known.matches(tags[r.pk])
             and user_id != r.author_id
             and user_id not in told[urls[r.pk]]
             and (readers is None or user_id in readers)

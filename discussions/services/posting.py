@@ -217,7 +217,8 @@ def _check_version(post, base_version: int | None, *, what: str) -> None:
 
 
 def experts_for(help_request: HelpRequest, tags: list[str]):
-    """Active members of the community whose expertise matches one of the tags, the asker excluded."""
+    """Active members of the community whose expertise matches one of the tags, the asker excluded
+    (by the rule of `discussions.expertise`, asked of the database)."""
     slugs = {slugify(tag) for tag in tags}
     if not slugs:
         return User.objects.none()
