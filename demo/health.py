@@ -558,7 +558,7 @@ def _settle(request: HelpRequest, made, *, accepted=None) -> None:
     others = [r.created_at for r, _ in made if r.author_id != request.author_id]
     last = max([request.created_at, *(r.created_at for r, _ in made)])
     fields = {
-        "reply_count": Reply.objects.filter(help_request=request, is_removed=False).count(),
+        "reply_count": Reply.objects.visible().filter(help_request=request).count(),
         "first_reply_at": min(others) if others else None,
         "last_activity_at": last,
     }

@@ -84,7 +84,7 @@ def _read(run: DigestRun) -> Requests:
 
     # Requests asked or first answered in the run's widest window.
     for pk, cid, author_id, created, first_reply in (
-        HelpRequest.objects.filter(community_id__in=cids, is_removed=False)
+        HelpRequest.objects.visible().filter(community_id__in=cids)
         .filter(
             Q(created_at__gte=run.lo, created_at__lt=run.hi)
             | Q(first_reply_at__gte=run.lo, first_reply_at__lt=run.hi)
@@ -95,9 +95,8 @@ def _read(run: DigestRun) -> Requests:
         data.answered[cid].append(first_reply)
 
     # Recent requests nobody has answered yet, with their tags.
-    open_requests = HelpRequest.objects.filter(
+    open_requests = HelpRequest.objects.visible().filter(
         community_id__in=cids,
-        is_removed=False,
         is_locked=False,
         status=RequestStatus.OPEN,
         reply_count=0,

@@ -36,9 +36,6 @@ class HelpRequestQuerySet(models.QuerySet):
         """Not removed by a moderator: what members see in lists."""
         return self.filter(is_removed=False)
 
-    # The older name, kept while branches written against it land; new code says `visible()`.
-    not_removed = visible
-
     def unanswered(self):
         """No visible reply yet, and not closed: the one rule for the list filter and search.
 
