@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("meetings.urls")),
     path("", include("health.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("feeds.urls")),
 ]
 
 handler403 = "cop_platform.views.permission_denied"

@@ -19,3 +19,4 @@ if REDIS_URL:  # noqa: F405
     CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path="/15"))  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "practica-test"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
