@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Delivery, DeliveryStatus, Event, Webhook
@@ -53,9 +54,16 @@ def delivery_send_again(*, delivery: Delivery) -> Delivery:
     if not delivery.webhook.is_active:
         raise ValidationError("Turn the webhook on before sending again.", code="inactive")
     now = timezone.now()
-    updated = Delivery.objects.filter(pk=delivery.pk, claimed_at__isnull=True).exclude(
-        status=DeliveryStatus.PENDING
-    ).update(status=DeliveryStatus.PENDING, next_attempt_at=now, created_at=now)
+    # Not while an attempt holds it: a retrying row is sent again only between attempts.
+    # `created_at` restarts the day of retries.
+    updated = (
+        Delivery.objects.filter(pk=delivery.pk)
+        .filter(
+            Q(status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED])
+            | Q(status=DeliveryStatus.RETRYING, claimed_at__isnull=True)
+        )
+        .update(status=DeliveryStatus.PENDING, next_attempt_at=now, created_at=now, claimed_at=None)
+    )
     if not updated:
         raise ValidationError("This delivery is already waiting to be sent.", code="pending")
     transaction.on_commit(lambda: send_delivery.delay(delivery.pk), robust=True)

@@ -89,3 +89,23 @@ def test_delivery_log_queries_do_not_grow_with_deliveries(client, moderator, com
     assert_flat_then_pinned(
         client, reverse("webhooks:log", args=[community.slug, hook.pk]), grow, LOG_BUDGET, django_assert_max_num_queries
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_again_repeats_a_delivered_event_with_the_same_id(client, moderator, community):
+    from tests.webhooks import receiver as receiver_module
+    from webhooks import delivery
+
+    rec, server = receiver_module.start()
+    try:
+        hook = Webhook.objects.create(community=community, url=rec.url)
+        row = Delivery.objects.create(webhook=hook, message_id="msg_again", event=Event.MEMBER_JOINED, payload={})
+        assert delivery.deliver(row.pk) == delivery.SENT
+        client.force_login(moderator)
+        client.post(reverse("webhooks:send_again", args=[community.slug, hook.pk, row.pk]))
+        row.refresh_from_db()
+        assert row.status == DeliveryStatus.SUCCEEDED and row.attempts == 2
+        assert [r["headers"]["webhook-id"] for r in rec.received] == ["msg_again", "msg_again"]
+    finally:
+        server.shutdown()
+        server.server_close()
