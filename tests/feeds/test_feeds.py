@@ -46,3 +46,25 @@ def test_the_community_page_links_its_feed(client, community, member):
     page = client.get(community.get_absolute_url()).content.decode()
     assert 'rel="alternate" type="application/atom+xml"' in page
     assert reverse("feeds:community", args=[community.slug]) in page
+
+
+def test_a_moderator_makes_replaces_and_turns_off_the_community_calendar_link(client, moderator, community):
+    from feeds.models import CommunityCalendarLink
+
+    client.force_login(moderator)
+    page = reverse("feeds:calendar_link", args=[community.slug])
+    client.post(page, {"action": "reset"})
+    first = CommunityCalendarLink.objects.get(community=community).token
+    client.logout()
+    response = client.get(reverse("feeds:community_calendar", args=[first]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VCALENDAR" in response.content
+    client.force_login(moderator)
+    client.post(page, {"action": "reset"})
+    assert client.get(reverse("feeds:community_calendar", args=[first])).status_code == 404
+    client.post(page, {"action": "revoke"})
+    assert not CommunityCalendarLink.objects.exists()
+
+
+def test_an_unknown_calendar_token_is_404(client, db):
+    assert client.get(reverse("feeds:community_calendar", args=["nope"])).status_code == 404

@@ -79,6 +79,8 @@ ROWS: dict[str, Row] = {
         get={PUBLIC: EVERYONE, LISTED: EVERYONE, PRIVATE: (404,) * 7}, kwargs=slug
     ),
     "feeds:help_wanted": Row(get=EVERYONE),
+    "feeds:calendar_link": Row(get=MODERATOR_PAGE, post=MODERATOR_ACTION, kwargs=slug, data=lambda w: {"action": "reset"}),
+    "feeds:community_calendar": Row(get=(404,) * 7, kwargs=lambda w: {"token": "made-up-token-that-nobody-has"}),
 }
 POST_ONLY: set = {
     "webhooks:delete",
