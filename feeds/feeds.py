@@ -18,7 +18,9 @@ ITEMS = 30
 
 
 def _open_communities():
-    return Community.objects.filter(status=CommunityStatus.ACTIVE).exclude(visibility=Visibility.PRIVATE)
+    return Community.objects.filter(status=CommunityStatus.ACTIVE).exclude(
+        visibility=Visibility.PRIVATE
+    )
 
 
 class CommunityFeed(Feed):
@@ -41,7 +43,9 @@ class CommunityFeed(Feed):
 
     def items(self, obj: Community) -> list:
         requests = list(
-            HelpRequest.objects.filter(community=obj, is_removed=False).order_by("-created_at")[:ITEMS]
+            HelpRequest.objects.filter(community=obj, is_removed=False).order_by("-created_at")[
+                :ITEMS
+            ]
         )
         solved = list(
             HelpRequest.objects.filter(community=obj, is_removed=False, status=RequestStatus.SOLVED)
@@ -49,7 +53,9 @@ class CommunityFeed(Feed):
             .order_by("-accepted_at")[:ITEMS]
         )
         meetings = list(
-            Occurrence.objects.filter(community=obj).select_related("series").order_by("-created_at")[:ITEMS]
+            Occurrence.objects.filter(community=obj)
+            .select_related("series")
+            .order_by("-created_at")[:ITEMS]
         )
         entries = [("new", r, r.created_at) for r in requests]
         entries += [("solved", r, r.accepted_at) for r in solved]

@@ -40,7 +40,9 @@ def calendar_link(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
             if calendar_link_revoke(community=community):
-                messages.success(request, "The calendar link is turned off. Calendars using it stop updating.")
+                messages.success(
+                    request, "The calendar link is turned off. Calendars using it stop updating."
+                )
             else:
                 messages.info(request, "There is no calendar link to turn off.")
         else:

@@ -94,12 +94,19 @@ def _post(url: str, body: str, headers: dict) -> tuple[int | None, str]:
 
 
 def _disable(webhook: Webhook) -> None:
-    if not Webhook.objects.filter(pk=webhook.pk, is_active=True).update(is_active=False, disabled_at=timezone.now()):
+    if not Webhook.objects.filter(pk=webhook.pk, is_active=True).update(
+        is_active=False, disabled_at=timezone.now()
+    ):
         return
     if webhook.community_id:
         from communities.models import Membership
 
-        people = [m.user for m in Membership.objects.moderators().filter(community_id=webhook.community_id).select_related("user")]
+        people = [
+            m.user
+            for m in Membership.objects.moderators()
+            .filter(community_id=webhook.community_id)
+            .select_related("user")
+        ]
         url = reverse("webhooks:list", args=[webhook.community.slug])
     else:
         people = list(get_user_model().objects.filter(is_superuser=True, is_active=True))
@@ -134,7 +141,9 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
         code, error, elapsed = None, exc.messages[0], 0
     else:
         started = time.monotonic()
-        code, error = _post(webhook.url, body, signed_headers(webhook, delivery, body, timezone.now()))
+        code, error = _post(
+            webhook.url, body, signed_headers(webhook, delivery, body, timezone.now())
+        )
         elapsed = int((time.monotonic() - started) * 1000)
     done = timezone.now()
     result = {"last_attempt_at": done, "response_code": code, "response_ms": elapsed}

@@ -74,7 +74,14 @@ def record(*, event: str, community_id: int, data: dict) -> list[int]:
     message_id = f"msg_{uuid.uuid4().hex}"
     rows = Delivery.objects.bulk_create(
         [
-            Delivery(webhook=h, message_id=message_id, event=event, payload=payload, created_at=now, next_attempt_at=now)
+            Delivery(
+                webhook=h,
+                message_id=message_id,
+                event=event,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+            )
             for h in hooks
         ]
     )
@@ -86,7 +93,9 @@ def record(*, event: str, community_id: int, data: dict) -> list[int]:
 
 
 def _later(event: str, community_id: int, build) -> None:
-    transaction.on_commit(lambda: record(event=event, community_id=community_id, data=build()), robust=True)
+    transaction.on_commit(
+        lambda: record(event=event, community_id=community_id, data=build()), robust=True
+    )
 
 
 def _person(user) -> dict | None:
@@ -112,9 +121,21 @@ def _help_request_saved(sender, instance: HelpRequest, created: bool, update_fie
     if kwargs.get("raw"):
         return
     if created:
-        _later(Event.HELP_REQUEST_CREATED, instance.community_id, lambda: _help_request_data(instance.pk))
-    elif update_fields and "accepted_reply" in update_fields and instance.status == RequestStatus.SOLVED:
-        _later(Event.HELP_REQUEST_SOLVED, instance.community_id, lambda: _help_request_data(instance.pk))
+        _later(
+            Event.HELP_REQUEST_CREATED,
+            instance.community_id,
+            lambda: _help_request_data(instance.pk),
+        )
+    elif (
+        update_fields
+        and "accepted_reply" in update_fields
+        and instance.status == RequestStatus.SOLVED
+    ):
+        _later(
+            Event.HELP_REQUEST_SOLVED,
+            instance.community_id,
+            lambda: _help_request_data(instance.pk),
+        )
 
 
 @receiver(post_save, sender=Reply, dispatch_uid="webhooks_reply")
@@ -147,7 +168,11 @@ def _reply_saved(sender, instance: Reply, created: bool, **kwargs):
             .exists()
         )
         if reply_author != hr["author_id"] and not earlier:
-            record(event=Event.HELP_REQUEST_ANSWERED, community_id=hr["community_id"], data=build_reply())
+            record(
+                event=Event.HELP_REQUEST_ANSWERED,
+                community_id=hr["community_id"],
+                data=build_reply(),
+            )
 
     transaction.on_commit(after, robust=True)
 

@@ -34,7 +34,11 @@ class Webhook(models.Model):
     """A target URL told of events: of one community, or (community empty) platform-wide."""
 
     community = models.ForeignKey(
-        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks"
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhooks",
     )
     url = models.URLField("target URL", max_length=500)
     description = models.CharField(max_length=200, blank=True)
@@ -69,7 +73,9 @@ class Delivery(models.Model):
     message_id = models.CharField(max_length=64)
     event = models.CharField(max_length=40, choices=Event.choices)
     payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -83,7 +89,9 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["webhook", "message_id"], name="delivery_once_per_webhook")
+            models.UniqueConstraint(
+                fields=["webhook", "message_id"], name="delivery_once_per_webhook"
+            )
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         verbose_name_plural = "deliveries"

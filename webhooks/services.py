@@ -16,7 +16,9 @@ def _clean_events(events) -> list[str]:
     return chosen
 
 
-def webhook_create(*, community, by, url: str, events, description: str = "", is_active: bool = True) -> Webhook:
+def webhook_create(
+    *, community, by, url: str, events, description: str = "", is_active: bool = True
+) -> Webhook:
     check_target(url)
     return Webhook.objects.create(
         community=community,
@@ -28,7 +30,9 @@ def webhook_create(*, community, by, url: str, events, description: str = "", is
     )
 
 
-def webhook_update(*, webhook: Webhook, url: str, events, description: str, is_active: bool) -> Webhook:
+def webhook_update(
+    *, webhook: Webhook, url: str, events, description: str, is_active: bool
+) -> Webhook:
     check_target(url)
     webhook.url = url
     webhook.events = _clean_events(events)
@@ -38,7 +42,16 @@ def webhook_update(*, webhook: Webhook, url: str, events, description: str, is_a
         webhook.consecutive_failures = 0
         webhook.disabled_at = None
     webhook.is_active = is_active
-    webhook.save(update_fields=["url", "events", "description", "is_active", "consecutive_failures", "disabled_at"])
+    webhook.save(
+        update_fields=[
+            "url",
+            "events",
+            "description",
+            "is_active",
+            "consecutive_failures",
+            "disabled_at",
+        ]
+    )
     return webhook
 
 

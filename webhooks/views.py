@@ -132,10 +132,14 @@ def delivery_log(request: HttpRequest, pk: int, slug: str | None = None) -> Http
 
 @login_required
 @require_POST
-def delivery_send_again(request: HttpRequest, pk: int, delivery_pk: int, slug: str | None = None) -> HttpResponse:
+def delivery_send_again(
+    request: HttpRequest, pk: int, delivery_pk: int, slug: str | None = None
+) -> HttpResponse:
     scope = _Scope(request, slug)
     webhook = scope.webhook(pk)
-    delivery = get_object_or_404(Delivery.objects.select_related("webhook"), pk=delivery_pk, webhook=webhook)
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("webhook"), pk=delivery_pk, webhook=webhook
+    )
     try:
         services.delivery_send_again(delivery=delivery)
     except ValidationError as exc:

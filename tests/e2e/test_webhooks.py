@@ -13,7 +13,9 @@ from .helpers import Journey, community_tab, sign_in
 pytestmark = pytest.mark.e2e
 
 
-def test_moderator_adds_a_webhook_and_sees_a_delivery_in_the_log(page: Page, live_server, transactional_db):
+def test_moderator_adds_a_webhook_and_sees_a_delivery_in_the_log(
+    page: Page, live_server, transactional_db
+):
     journey = Journey("webhooks")
     receiver, server = receiver_module.start()
     try:

@@ -34,7 +34,9 @@ def test_a_listed_communitys_feed_is_open(client):
     assert entries(client.get(reverse("feeds:community", args=[listed.slug]))) == []
 
 
-def test_help_wanted_lists_open_requests_of_public_communities_only(client, community, private_community, member):
+def test_help_wanted_lists_open_requests_of_public_communities_only(
+    client, community, private_community, member
+):
     help_request_create(community=community, by=member, title="Open one", body="x")
     help_request_create(community=private_community, by=member, title="Secret one", body="x")
     titles = entries(client.get(reverse("feeds:help_wanted")))
@@ -48,7 +50,9 @@ def test_the_community_page_links_its_feed(client, community, member):
     assert reverse("feeds:community", args=[community.slug]) in page
 
 
-def test_a_moderator_makes_replaces_and_turns_off_the_community_calendar_link(client, moderator, community):
+def test_a_moderator_makes_replaces_and_turns_off_the_community_calendar_link(
+    client, moderator, community
+):
     from feeds.models import CommunityCalendarLink
 
     client.force_login(moderator)

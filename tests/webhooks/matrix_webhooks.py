@@ -36,7 +36,10 @@ def _delivery(w: World, hook: Webhook) -> Delivery:
     return w.memo(
         f"delivery_{hook.pk}",
         lambda: Delivery.objects.create(
-            webhook=hook, message_id="msg_matrix", event=Event.MEMBER_JOINED, payload={},
+            webhook=hook,
+            message_id="msg_matrix",
+            event=Event.MEMBER_JOINED,
+            payload={},
             status=DeliveryStatus.SUCCEEDED,
         ),
     )
@@ -61,7 +64,11 @@ def platform_delivery(w: World) -> dict:
 
 
 def form_data(w: World) -> dict:
-    return {"url": "https://hooks.example.org/matrix", "events": [Event.REPLY_CREATED], "is_active": "on"}
+    return {
+        "url": "https://hooks.example.org/matrix",
+        "events": [Event.REPLY_CREATED],
+        "is_active": "on",
+    }
 
 
 ROWS: dict[str, Row] = {
@@ -71,7 +78,9 @@ ROWS: dict[str, Row] = {
     "webhooks:log": Row(get=MODERATOR_PAGE, kwargs=hook),
     "webhooks:send_again": Row(post=MODERATOR_ACTION, kwargs=hook_delivery),
     "webhooks:platform_list": Row(get=ADMIN_PAGE, post=ADMIN_ACTION, data=form_data),
-    "webhooks:platform_edit": Row(get=ADMIN_PAGE, post=ADMIN_ACTION, kwargs=platform_hook, data=form_data),
+    "webhooks:platform_edit": Row(
+        get=ADMIN_PAGE, post=ADMIN_ACTION, kwargs=platform_hook, data=form_data
+    ),
     "webhooks:platform_delete": Row(post=ADMIN_ACTION, kwargs=platform_hook),
     "webhooks:platform_log": Row(get=ADMIN_PAGE, kwargs=platform_hook),
     "webhooks:platform_send_again": Row(post=ADMIN_ACTION, kwargs=platform_delivery),
@@ -79,8 +88,12 @@ ROWS: dict[str, Row] = {
         get={PUBLIC: EVERYONE, LISTED: EVERYONE, PRIVATE: (404,) * 7}, kwargs=slug
     ),
     "feeds:help_wanted": Row(get=EVERYONE),
-    "feeds:calendar_link": Row(get=MODERATOR_PAGE, post=MODERATOR_ACTION, kwargs=slug, data=lambda w: {"action": "reset"}),
-    "feeds:community_calendar": Row(get=(404,) * 7, kwargs=lambda w: {"token": "made-up-token-that-nobody-has"}),
+    "feeds:calendar_link": Row(
+        get=MODERATOR_PAGE, post=MODERATOR_ACTION, kwargs=slug, data=lambda w: {"action": "reset"}
+    ),
+    "feeds:community_calendar": Row(
+        get=(404,) * 7, kwargs=lambda w: {"token": "made-up-token-that-nobody-has"}
+    ),
 }
 POST_ONLY: set = {
     "webhooks:delete",

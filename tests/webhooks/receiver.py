@@ -19,7 +19,9 @@ def start() -> tuple[Receiver, http.server.ThreadingHTTPServer]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-            receiver.received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+            receiver.received.append(
+                {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+            )
             code = receiver.answers.pop(0) if receiver.answers else 200
             self.send_response(code)
             self.send_header("Content-Length", "0")

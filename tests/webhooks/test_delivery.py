@@ -41,14 +41,21 @@ def verify(hook: Webhook, request: dict) -> dict:
 @pytest.mark.django_db(transaction=True)
 def test_each_event_reaches_the_receiver_once_signed(receiver, community, moderator, member):
     hook = Webhook.objects.create(community=community, url=receiver.url)
-    request = help_request_create(community=community, by=member, title="Pods keep restarting", body="Why?")
+    request = help_request_create(
+        community=community, by=member, title="Pods keep restarting", body="Why?"
+    )
     reply = reply_create(help_request=request, by=moderator, body="Check the probes.")
     answer_accept(help_request=request, reply=reply, by=member)
     newcomer = UserFactory()
     membership_join(community=community, user=newcomer)
     ValueStory.objects.create(
-        community=community, author=member, title="Saved a day", what_happened="x", who_benefited="y",
-        horizon="short", beneficiary="members",
+        community=community,
+        author=member,
+        title="Saved a day",
+        what_happened="x",
+        who_benefited="y",
+        horizon="short",
+        beneficiary="members",
     )
     assert sorted(events_of(receiver)) == sorted(
         [
@@ -75,7 +82,9 @@ def test_a_hook_gets_only_the_events_it_chose(receiver, community, member):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_private_events_go_only_to_that_communitys_hooks(receiver, private_community, community, member):
+def test_private_events_go_only_to_that_communitys_hooks(
+    receiver, private_community, community, member
+):
     platform = Webhook.objects.create(community=None, url=receiver.url)
     other = Webhook.objects.create(community=community, url=receiver.url)
     own = Webhook.objects.create(community=private_community, url=receiver.url)
@@ -100,7 +109,9 @@ def test_platform_hooks_get_public_and_listed_events(receiver, community, member
 @pytest.mark.django_db(transaction=True)
 def test_a_500_is_retried_with_backoff_and_then_delivered(receiver, community, member):
     receiver.answers = [500, 500]
-    Webhook.objects.create(community=community, url=receiver.url, events=[Event.HELP_REQUEST_CREATED])
+    Webhook.objects.create(
+        community=community, url=receiver.url, events=[Event.HELP_REQUEST_CREATED]
+    )
     help_request_create(community=community, by=member, title="Retry me", body="x")
     row = Delivery.objects.get()
     assert row.status == DeliveryStatus.RETRYING and row.response_code == 500
@@ -119,7 +130,9 @@ def test_a_500_is_retried_with_backoff_and_then_delivered(receiver, community, m
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_claimed_by_a_killed_worker_is_not_sent_twice(receiver, community):
     hook = Webhook.objects.create(community=community, url=receiver.url)
-    row = Delivery.objects.create(webhook=hook, message_id="msg_1", event=Event.MEMBER_JOINED, payload={})
+    row = Delivery.objects.create(
+        webhook=hook, message_id="msg_1", event=Event.MEMBER_JOINED, payload={}
+    )
     now = timezone.now()
     # A worker claimed the row and was killed mid-send: its redelivered task, a second
     # worker and the sweep all find the live claim and send nothing.
@@ -137,11 +150,15 @@ def test_a_delivery_claimed_by_a_killed_worker_is_not_sent_twice(receiver, commu
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(WEBHOOKS_DISABLE_AFTER=3)
-def test_repeated_failures_turn_the_hook_off_and_tell_the_moderators(receiver, community, moderator):
+def test_repeated_failures_turn_the_hook_off_and_tell_the_moderators(
+    receiver, community, moderator
+):
     receiver.answers = [500] * 10
     hook = Webhook.objects.create(community=community, url=receiver.url)
     for n in range(3):
-        row = Delivery.objects.create(webhook=hook, message_id=f"msg_{n}", event=Event.MEMBER_JOINED, payload={})
+        row = Delivery.objects.create(
+            webhook=hook, message_id=f"msg_{n}", event=Event.MEMBER_JOINED, payload={}
+        )
         delivery.deliver(row.pk)
     hook.refresh_from_db()
     assert not hook.is_active and hook.disabled_at
@@ -152,7 +169,9 @@ def test_repeated_failures_turn_the_hook_off_and_tell_the_moderators(receiver, c
 def test_it_gives_up_a_day_after_the_event(receiver, community):
     receiver.answers = [500] * 20
     hook = Webhook.objects.create(community=community, url=receiver.url)
-    row = Delivery.objects.create(webhook=hook, message_id="msg_x", event=Event.MEMBER_JOINED, payload={})
+    row = Delivery.objects.create(
+        webhook=hook, message_id="msg_x", event=Event.MEMBER_JOINED, payload={}
+    )
     with time_machine.travel(row.created_at + dt.timedelta(hours=23, minutes=59, seconds=57)):
         delivery.deliver(row.pk)
     row.refresh_from_db()
@@ -161,7 +180,14 @@ def test_it_gives_up_a_day_after_the_event(receiver, community):
 
 @override_settings(WEBHOOKS_ALLOW_PRIVATE_TARGETS=False)
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1/x", "http://localhost/x", "http://10.0.0.5/x", "http://[::1]/x", "ftp://example.org/"]
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://localhost/x",
+        "http://10.0.0.5/x",
+        "http://[::1]/x",
+        "ftp://example.org/",
+    ],
 )
 def test_loopback_and_private_targets_are_refused(url):
     with pytest.raises(ValidationError):

@@ -23,7 +23,9 @@ def test_a_moderator_adds_a_webhook_and_sees_its_secret(client, moderator, commu
     assert hook.secret in client.get(response.url).content.decode()
 
 
-def test_a_bad_target_is_refused_with_a_message_and_nothing_saved(client, moderator, community, settings):
+def test_a_bad_target_is_refused_with_a_message_and_nothing_saved(
+    client, moderator, community, settings
+):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     client.force_login(moderator)
     response = client.post(
@@ -35,10 +37,16 @@ def test_a_bad_target_is_refused_with_a_message_and_nothing_saved(client, modera
     assert not Webhook.objects.exists()
 
 
-def test_send_again_queues_a_failed_delivery(client, moderator, community, django_capture_on_commit_callbacks):
+def test_send_again_queues_a_failed_delivery(
+    client, moderator, community, django_capture_on_commit_callbacks
+):
     hook = Webhook.objects.create(community=community, url="http://127.0.0.1:9/none")
     row = Delivery.objects.create(
-        webhook=hook, message_id="msg_1", event=Event.MEMBER_JOINED, payload={}, status=DeliveryStatus.FAILED
+        webhook=hook,
+        message_id="msg_1",
+        event=Event.MEMBER_JOINED,
+        payload={},
+        status=DeliveryStatus.FAILED,
     )
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,7 +64,9 @@ def test_another_communitys_webhook_is_404(client, moderator, community):
     assert client.get(reverse("webhooks:edit", args=[community.slug, other.pk])).status_code == 404
 
 
-def test_webhook_list_queries_do_not_grow_with_webhooks(client, moderator, community, django_assert_max_num_queries):
+def test_webhook_list_queries_do_not_grow_with_webhooks(
+    client, moderator, community, django_assert_max_num_queries
+):
     """Guards a query per webhook on the list."""
     client.force_login(moderator)
 
@@ -66,12 +76,18 @@ def test_webhook_list_queries_do_not_grow_with_webhooks(client, moderator, commu
         )
 
     assert_flat_then_pinned(
-        client, reverse("webhooks:list", args=[community.slug]), grow, LIST_BUDGET, django_assert_max_num_queries
+        client,
+        reverse("webhooks:list", args=[community.slug]),
+        grow,
+        LIST_BUDGET,
+        django_assert_max_num_queries,
     )
 
 
 @pytest.mark.django_db
-def test_delivery_log_queries_do_not_grow_with_deliveries(client, moderator, community, django_assert_max_num_queries):
+def test_delivery_log_queries_do_not_grow_with_deliveries(
+    client, moderator, community, django_assert_max_num_queries
+):
     """Guards a query per delivery (its webhook) on the log."""
     hook = Webhook.objects.create(community=community, url="https://hooks.example.org/in")
     client.force_login(moderator)
@@ -80,14 +96,26 @@ def test_delivery_log_queries_do_not_grow_with_deliveries(client, moderator, com
     def grow(n):
         Delivery.objects.bulk_create(
             [
-                Delivery(webhook=hook, message_id=f"msg_{next(counter)}", event=Event.MEMBER_JOINED, payload={},
-                         status=DeliveryStatus.SUCCEEDED, response_code=200, response_ms=12, attempts=2)
+                Delivery(
+                    webhook=hook,
+                    message_id=f"msg_{next(counter)}",
+                    event=Event.MEMBER_JOINED,
+                    payload={},
+                    status=DeliveryStatus.SUCCEEDED,
+                    response_code=200,
+                    response_ms=12,
+                    attempts=2,
+                )
                 for _ in range(n)
             ]
         )
 
     assert_flat_then_pinned(
-        client, reverse("webhooks:log", args=[community.slug, hook.pk]), grow, LOG_BUDGET, django_assert_max_num_queries
+        client,
+        reverse("webhooks:log", args=[community.slug, hook.pk]),
+        grow,
+        LOG_BUDGET,
+        django_assert_max_num_queries,
     )
 
 
@@ -99,7 +127,9 @@ def test_send_again_repeats_a_delivered_event_with_the_same_id(client, moderator
     rec, server = receiver_module.start()
     try:
         hook = Webhook.objects.create(community=community, url=rec.url)
-        row = Delivery.objects.create(webhook=hook, message_id="msg_again", event=Event.MEMBER_JOINED, payload={})
+        row = Delivery.objects.create(
+            webhook=hook, message_id="msg_again", event=Event.MEMBER_JOINED, payload={}
+        )
         assert delivery.deliver(row.pk) == delivery.SENT
         client.force_login(moderator)
         client.post(reverse("webhooks:send_again", args=[community.slug, hook.pk, row.pk]))
