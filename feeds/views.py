@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from meetings.ics import calendar_for
 from meetings.views.calendars import TOKEN_SHAPE, community_feed_occurrences
-from webhooks.permissions import webhooks_access_or_404
+from communities.policy import community_access_or_404
 
 from .models import CommunityCalendarLink
 from .services import calendar_link_reset, calendar_link_revoke
@@ -35,7 +35,8 @@ def community_calendar(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def calendar_link(request: HttpRequest, slug: str) -> HttpResponse:
-    access = webhooks_access_or_404(request, slug)  # moderators and site admins
+    access = community_access_or_404(request, slug)
+    access.require(access.can_moderate)
     community = access.community
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
