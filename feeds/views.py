@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from communities.policy import community_access_or_404
 from meetings.ics import calendar_for
 from meetings.views.calendars import TOKEN_SHAPE, community_feed_occurrences
-from communities.policy import community_access_or_404
 
 from .models import CommunityCalendarLink
 from .services import calendar_link_reset, calendar_link_revoke
