@@ -192,3 +192,24 @@ def test_it_gives_up_a_day_after_the_event(receiver, community):
 def test_loopback_and_private_targets_are_refused(url):
     with pytest.raises(ValidationError):
         check_target(url)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("action", "event"),
+    [
+        ("meeting_scheduled", Event.MEETING_SCHEDULED),
+        ("meeting_moved", Event.MEETING_MOVED),
+        ("meeting_cancelled", Event.MEETING_CANCELLED),
+        ("charter_submitted", Event.CHARTER_SUBMITTED),
+        ("charter_approved", Event.CHARTER_APPROVED),
+    ],
+)
+def test_audited_actions_become_their_events(receiver, community, moderator, action, event):
+    from communities.services import audit
+
+    hook = Webhook.objects.create(community=community, url=receiver.url)
+    audit(community=community, actor=moderator, action=action, title="Clinic", url="/c/kubernetes/")
+    assert events_of(receiver) == [event]
+    payload = verify(hook, receiver.received[0])
+    assert payload["data"]["detail"]["url"].endswith("/c/kubernetes/")
