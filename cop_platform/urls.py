@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("health.urls")),
     path("", include("api.views")),
     path("", include("api.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("feeds.urls")),
 ]
 
 handler403 = "cop_platform.views.permission_denied"

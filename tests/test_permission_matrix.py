@@ -52,6 +52,7 @@ from tests.matrix_common import (
 )
 from tests.meetings import matrix_calendars, matrix_meetings
 from tests.notifications import matrix_email
+from tests.webhooks import matrix_webhooks
 
 APP_PARTS = (
     matrix_drafts,
@@ -64,6 +65,7 @@ APP_PARTS = (
     matrix_email,
     matrix_health,
     matrix_api,
+    matrix_webhooks,
 )
 
 
@@ -253,7 +255,7 @@ def test_access(client, world, name, method, kind, persona, expected):
 def _project_route_names() -> set[str]:
     """Named routes of our apps and of the project's own urls.py (not allauth's, not the admin's)."""
     ours = {
-        "accounts", "communities", "notifications", "charter", "discussions", "meetings", "health", "tokens",
+        "accounts", "communities", "notifications", "charter", "discussions", "meetings", "health", "tokens", "webhooks", "feeds",
     }
     names = set()
 

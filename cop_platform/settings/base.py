@@ -34,6 +34,11 @@ MEETINGS_WINDOW_DAYS = env_int("MEETINGS_WINDOW_DAYS", 120)
 # Seconds the community page's cards stay cached (they are also forgotten on every write); 0: off.
 COMMUNITY_CARDS_SECONDS = env_int("COMMUNITY_CARDS_SECONDS", 60)
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300)
+# Webhooks: loopback/private targets are refused unless this is on (tests run a local receiver).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_LEASE_SECONDS = env_int("WEBHOOKS_LEASE_SECONDS", 300)
+WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 15)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +72,8 @@ INSTALLED_APPS = [
     # django-ninja's templates and static files: its docs page then loads Swagger UI from
     # our own static files, not a CDN.
     "ninja",
+    "webhooks",
+    "feeds",
     "demo",
 ]
 
@@ -239,6 +246,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 60.0},
     "digests-send-due-digests": {"task": "digests.tasks.send_due_digests", "schedule": 600.0},
     "discussions-escalate-unanswered": {"task": "discussions.tasks.escalate_unanswered", "schedule": 900.0},
+    "webhooks-send-due-deliveries": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 60.0},
 }
 
 # Auth and accounts (django-allauth).

@@ -23,3 +23,4 @@ if REDIS_URL:  # noqa: F405
     CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path=f"/{15 - _worker % 8}"))  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "practica-test"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
