@@ -8,6 +8,9 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 # Root installs packages itself; anyone else goes through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# The suite runs on every core (pytest-xdist, one test database and one Redis cache database
+# per worker); the browser journeys run after it, one at a time.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install lint migrate seed clean
 
@@ -21,7 +24,8 @@ test: install lint
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
+	$(BIN)/pytest -m e2e
 
 install: $(STAMP)
 

@@ -14,7 +14,8 @@ from discussions.search import community_vocabulary, typo_correction
 from discussions.services.posting import help_request_create
 from tests.discussions.finding_helpers import ask
 from tests.discussions.test_query_budgets_finding import SEARCH_BUDGET
-from tests.test_query_budgets import FEW, MANY, queries_for
+from tests.queries import page_queries
+from tests.test_query_budgets import FEW, MANY
 
 pytestmark = pytest.mark.skipif(
     "connection.vendor == 'postgresql'", reason="the SQLite fallback's typo tolerance"
@@ -199,10 +200,10 @@ def test_a_corrected_search_runs_one_count_more_than_a_search_and_does_not_grow(
     client.force_login(member)
     grow(FEW)
     client.get(reverse("discussions:search"), {"q": "fixtrues"})  # warm the vocabulary
-    few = queries_for(client, reverse("discussions:search"), q="fixtrues")
+    few = page_queries(client, reverse("discussions:search"), q="fixtrues")
     grow(MANY - FEW)
     client.get(reverse("discussions:search"), {"q": "fixtrues"})
-    many = queries_for(client, reverse("discussions:search"), q="fixtrues")
+    many = page_queries(client, reverse("discussions:search"), q="fixtrues")
 
     assert few == many
     with django_assert_max_num_queries(SEARCH_BUDGET + 1):
