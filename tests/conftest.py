@@ -4,6 +4,8 @@
 each persona holds the same role in both, except the outsider, who holds none.
 """
 
+import warnings
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -29,6 +31,31 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _clear_cache():
     # Rate limits live in the cache; one test's attempts must not limit the next.
     cache.clear()
+    yield
+
+
+_previous_test = {"id": ""}
+
+
+@pytest.fixture(autouse=True)
+def _celery_as_configured(request, settings):
+    """Every test starts with the project's Celery app current and eager, as the test settings
+    say. A test that makes another app current (shared tasks resolve through the current app) or
+    points ours at a real broker must put it back: otherwise the tests after it in the same
+    process publish to a broker no worker reads, and their emails and webhooks never run. The
+    warning names the test that left it so."""
+    from celery import current_app
+
+    from cop_platform.celery import app
+
+    if current_app._get_current_object() is not app or (
+        app.conf.task_always_eager != settings.CELERY_TASK_ALWAYS_EAGER
+    ):
+        warnings.warn(f"{_previous_test['id']} left the Celery app changed", stacklevel=1)
+        app.set_current()
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+    _previous_test["id"] = request.node.nodeid
     yield
 
 

@@ -203,7 +203,9 @@ def test_rundev_serves_runs_tasks_through_the_filesystem_broker_and_stops_everyt
         stderr=subprocess.STDOUT,
     )
     # A producer as the web process is one: the same broker folders, seen from outside.
-    probe = Celery("probe")
+    # Not the current app: shared tasks would otherwise resolve to this probe in the tests after
+    # this one in the same process, and publish to its broker instead of running eagerly.
+    probe = Celery("probe", set_as_current=False)
     probe.conf.update(
         broker_url="filesystem://",
         broker_transport_options={
