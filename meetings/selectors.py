@@ -8,6 +8,7 @@ where a page names them.
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,3 +113,16 @@ def personal_feed_url(user, *, scheme: str = "https") -> str:
     if scheme == "webcal":
         return "webcal://" + url.split("://", 1)[1]
     return url
+
+
+def occurrence_in(community: Community, pk: int) -> Occurrence:
+    """One meeting of the community, with its series and organiser; 404 if it is another's."""
+    occurrence = (
+        Occurrence.objects.select_related("series", "series__organiser")
+        .filter(pk=pk, community=community)
+        .first()
+    )
+    if occurrence is None:
+        raise Http404("No such meeting.")
+    occurrence.community = community
+    return occurrence

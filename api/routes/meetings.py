@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.http import Http404
 from ninja import Router, Schema
 
 from communities.policy import community_access_or_404
@@ -75,18 +74,6 @@ def _readable(request, slug: str):
     return access
 
 
-def _occurrence_in(access, pk: int) -> Occurrence:
-    occurrence = (
-        Occurrence.objects.select_related("series", "series__organiser")
-        .filter(pk=pk, community=access.community)
-        .first()
-    )
-    if occurrence is None:
-        raise Http404("No such meeting.")
-    occurrence.community = access.community
-    return occurrence
-
-
 @router.get("/communities/{slug}/meetings", response={200: Paged[MeetingOut], **ERRORS})
 def upcoming(request, slug: str, page: int = 1):
     """Meetings not yet over, soonest first (cancelled ones of running series marked)."""
@@ -102,7 +89,7 @@ def upcoming(request, slug: str, page: int = 1):
 @router.get("/communities/{slug}/meetings/{pk}", response={200: MeetingDetail, **ERRORS})
 def meeting(request, slug: str, pk: int):
     access = _readable(request, slug)
-    occurrence = _occurrence_in(access, pk)
+    occurrence = selectors.occurrence_in(access.community, pk)
     mine = Rsvp.objects.filter(occurrence=occurrence, user=request.user).first()
     return {
         **_meeting(occurrence),
@@ -118,7 +105,7 @@ def rsvp(request, slug: str, pk: int, payload: RsvpIn):
     """Answer going, maybe or not_going; going past the capacity joins the waiting list."""
     require_write(request)
     access = _readable(request, slug)
-    occurrence = _occurrence_in(access, pk)
+    occurrence = selectors.occurrence_in(access.community, pk)
     access.require(can_rsvp(access))
     answer = rsvp_set(occurrence=occurrence, user=request.user, response=payload.response)
     return {

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -35,7 +35,7 @@ from ..forms_occurrences import (
 )
 from ..models import Occurrence, OccurrenceStatus, Rsvp, RsvpResponse
 from ..permissions import MeetingAccess, can_manage_meetings, can_read_meetings, can_rsvp
-from ..selectors import personal_feed_url
+from ..selectors import occurrence_in, personal_feed_url
 from ..services import occurrences as services
 from ..services.rsvp import rsvp_set, waitlist_position
 
@@ -50,28 +50,16 @@ MY_PAST_LIMIT = 20
 # Fetching ------------------------------------------------------------------
 
 
-def _occurrence_in(access: Access, pk: int) -> Occurrence:
-    occurrence = (
-        Occurrence.objects.select_related("series", "series__organiser")
-        .filter(pk=pk, community=access.community)
-        .first()
-    )
-    if occurrence is None:
-        raise Http404("No such meeting.")
-    occurrence.community = access.community
-    return occurrence
-
-
 def _readable(request: HttpRequest, slug: str, pk: int) -> tuple[Access, Occurrence]:
     access = community_access_or_404(request, slug)
     access.require(can_read_meetings(access))
-    return access, _occurrence_in(access, pk)
+    return access, occurrence_in(access.community, pk)
 
 
 def _managed(request: HttpRequest, slug: str, pk: int) -> tuple[Access, Occurrence]:
     access = community_access_or_404(request, slug)
     access.require(can_manage_meetings(access))
-    return access, _occurrence_in(access, pk)
+    return access, occurrence_in(access.community, pk)
 
 
 def _posted(request: HttpRequest):
