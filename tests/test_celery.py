@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from kombu import pools
 
 from cop_platform.celery import app
 from notifications.models import Notification
@@ -35,6 +36,10 @@ def _reset_connections():
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps a producer pool per connection in a registry of its own, holding the pool
+    # just closed: forget those too, or the next task (eager ones included, which take a
+    # producer for its serializer) meets "Acquire on closed pool".
+    pools.reset()
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (the full stack)")

@@ -17,27 +17,20 @@ the mail server. The remaining gap, between the server accepting a message and
 documents; the stable Message-ID covers it.
 """
 
-import contextlib
 import email
 import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from communities.models import Membership, Role
 from meetings.models import ReminderDelivery, Rsvp, RsvpResponse
 from tests.factories import CommunityFactory, UnitFactory, UserFactory
+from tests.workers import WorkerRun
 
 from .factories import MeetingSeriesFactory, OccurrenceFactory
 
@@ -60,106 +53,36 @@ SEND_DELAY_MS = 15
 # The kill comes once this many reminders are out and both worker processes hang mid-send.
 KILL_AFTER = 80
 CONCURRENCY = 2
-TIMEOUT = 90
 SWEEP = "import django; django.setup(); from meetings.tasks import sweep; print(sweep())"
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
-
-
-class Run:
-    """The worker processes, sweeps and mail folder of one test run; always cleaned up."""
+class Run(WorkerRun):
+    """The workers, sweeps and mail folder of one test run; always cleaned up."""
 
     def __init__(self, tmp_path: Path):
-        self.id = f"reminders-worker-test-{uuid.uuid4().hex[:12]}"
         self.mail = tmp_path / "mail"
         self.mail.mkdir()
-        self.logs = tmp_path
-        self.workers: list[subprocess.Popen] = []
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.meetings.reminder_worker_settings",
-            "DATABASE_URL": _database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
-            "REMINDER_TEST_RUN": self.id,
-            "REMINDER_TEST_BROKER_URL": REDIS_URL,
-            "REMINDER_TEST_MAIL_DIR": str(self.mail),
-            "REMINDER_TEST_SEND_DELAY_MS": str(SEND_DELAY_MS),
-            "PYTHONUNBUFFERED": "1",
-        }
-
-    def start_worker(self, name: str, **extra_env: str) -> subprocess.Popen:
-        log = open(self.logs / f"worker-{name}.log", "wb")  # noqa: SIM115 - the process owns it
-        command = [
-            sys.executable, "-m", "celery", "-A", "cop_platform", "worker",
-            "--pool", "prefork", "--concurrency", str(CONCURRENCY), "--loglevel", "INFO",
-            "--queues", self.id, "--hostname", f"{self.id}-{name}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command,
-            cwd=settings.BASE_DIR,
-            env={**self.env, **extra_env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the pool's children die with it
+        super().__init__(
+            tmp_path,
+            name="reminders-worker-test",
+            settings_module="tests.meetings.reminder_worker_settings",
+            sweep=SWEEP,
+            broker_url=REDIS_URL,
+            concurrency=CONCURRENCY,
+            env=lambda run_id: {
+                "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
+                "REMINDER_TEST_RUN": run_id,
+                "REMINDER_TEST_BROKER_URL": REDIS_URL,
+                "REMINDER_TEST_MAIL_DIR": str(self.mail),
+                "REMINDER_TEST_SEND_DELAY_MS": str(SEND_DELAY_MS),
+            },
         )
-        log.close()
-        self.workers.append(worker)
-        return worker
-
-    def kill(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=20)
-
-    def sweep(self) -> int:
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", SWEEP],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return int(done.stdout.strip().splitlines()[-1])
 
     def emails(self) -> list[Path]:
         return sorted(self.mail.glob("*.eml"))
 
     def held(self) -> int:
         return sum(1 for _ in self.mail.glob("held-*"))
-
-    def worker_logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}" for path in sorted(self.logs.glob("*.log"))
-        )
-
-    def close(self) -> None:
-        for worker in self.workers:
-            with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
-                self.kill(worker)
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{self.id}*"):
-            client.delete(key)
-        client.close()
-
-
-def wait_for(condition, *, what: str, run: Run, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"Timed out after {timeout}s waiting for {what}.\n{run.worker_logs()}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -196,11 +119,9 @@ def test_reminders_are_sent_exactly_once_when_the_worker_is_killed_mid_batch(run
     assert ReminderDelivery.objects.filter(occurrence=occurrence).count() == PEOPLE
 
     # Both worker processes are now inside a send that the mail server has not accepted.
-    wait_for(lambda: run.held() == CONCURRENCY, what="both worker processes to be mid-send", run=run)
-    broker = redis.Redis.from_url(REDIS_URL)
-    unacked_at_kill = broker.hlen(f"{run.id}:unacked")
-    queued_at_kill = broker.llen(f"{run.id}:{run.id}")
-    broker.close()
+    run.wait_for(lambda: run.held() == CONCURRENCY, what="both worker processes to be mid-send")
+    broker = run.broker_counts()
+    unacked_at_kill, queued_at_kill = broker["unacked"], broker["queued"]
     run.kill(first)
     killed_at = time.monotonic()
     emails_at_kill = len(run.emails())
@@ -217,10 +138,9 @@ def test_reminders_are_sent_exactly_once_when_the_worker_is_killed_mid_batch(run
     # ...and again once the killed sends' claims have outlived their lease.
     time.sleep(max(0.0, killed_at + LEASE_SECONDS + 0.5 - time.monotonic()))
     enqueued_third = run.sweep()
-    wait_for(
+    run.wait_for(
         lambda: not rows.filter(sent_at__isnull=True).exists(),
         what=f"all {PEOPLE} reminders to be sent",
-        run=run,
     )
     elapsed = time.monotonic() - started
 

@@ -19,26 +19,20 @@ pytest-django created, which an in-memory SQLite database cannot share. All brok
 keys live under a prefix unique to the run (`delivery_worker_settings.py`).
 """
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from tests.factories import CommunityFactory
+from tests.workers import WorkerRun
 from webhooks.models import Delivery, DeliveryStatus, Event, Webhook
 
 from . import receiver as receiver_module
@@ -63,101 +57,30 @@ SEND_TIMEOUT_SECONDS = 25
 # The kill comes once this many deliveries are answered and both worker processes hang mid-send.
 KILL_AFTER = 50
 CONCURRENCY = 2
-TIMEOUT = 90
 SWEEP = (
     "import django; django.setup(); "
     "from webhooks.tasks import send_due_deliveries; print(send_due_deliveries())"
 )
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
-
-
-class Run:
-    """The worker processes and sweeps of one test run; always cleaned up."""
+class Run(WorkerRun):
+    """The workers and sweeps of one test run; always cleaned up."""
 
     def __init__(self, tmp_path: Path):
-        self.id = f"webhooks-worker-test-{uuid.uuid4().hex[:12]}"
-        self.logs = tmp_path
-        self.workers: list[subprocess.Popen] = []
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.webhooks.delivery_worker_settings",
-            "DATABASE_URL": _database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            "WEBHOOKS_LEASE_SECONDS": str(LEASE_SECONDS),
-            "WEBHOOKS_TIMEOUT_SECONDS": str(SEND_TIMEOUT_SECONDS),
-            "WEBHOOK_TEST_RUN": self.id,
-            "WEBHOOK_TEST_BROKER_URL": REDIS_URL,
-            "PYTHONUNBUFFERED": "1",
-        }
-
-    def start_worker(self, name: str) -> subprocess.Popen:
-        log = open(self.logs / f"worker-{name}.log", "wb")  # noqa: SIM115 - the process owns it
-        command = [
-            sys.executable, "-m", "celery", "-A", "cop_platform", "worker",
-            "--pool", "prefork", "--concurrency", str(CONCURRENCY), "--loglevel", "INFO",
-            "--queues", self.id, "--hostname", f"{self.id}-{name}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command,
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the pool's children die with it
+        super().__init__(
+            tmp_path,
+            name="webhooks-worker-test",
+            settings_module="tests.webhooks.delivery_worker_settings",
+            sweep=SWEEP,
+            broker_url=REDIS_URL,
+            concurrency=CONCURRENCY,
+            env=lambda run_id: {
+                "WEBHOOKS_LEASE_SECONDS": str(LEASE_SECONDS),
+                "WEBHOOKS_TIMEOUT_SECONDS": str(SEND_TIMEOUT_SECONDS),
+                "WEBHOOK_TEST_RUN": run_id,
+                "WEBHOOK_TEST_BROKER_URL": REDIS_URL,
+            },
         )
-        log.close()
-        self.workers.append(worker)
-        return worker
-
-    def kill(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=20)
-
-    def sweep(self) -> int:
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", SWEEP],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return int(done.stdout.strip().splitlines()[-1])
-
-    def worker_logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
-            for path in sorted(self.logs.glob("*.log"))
-        )
-
-    def close(self) -> None:
-        for worker in self.workers:
-            with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
-                self.kill(worker)
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{self.id}*"):
-            client.delete(key)
-        client.close()
-
-
-def wait_for(condition, *, what: str, run: Run, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"Timed out after {timeout}s waiting for {what}.\n{run.worker_logs()}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -214,15 +137,12 @@ def test_webhooks_arrive_once_but_for_the_sends_in_flight_when_the_worker_is_kil
     assert enqueued_first == DELIVERIES
 
     # Both worker processes are now inside a POST that the receiver has read but not answered.
-    wait_for(
+    run.wait_for(
         lambda: len(receiver.held) == CONCURRENCY,
         what="both worker processes to be mid-send",
-        run=run,
     )
-    broker = redis.Redis.from_url(REDIS_URL)
-    unacked_at_kill = broker.hlen(f"{run.id}:unacked")
-    queued_at_kill = broker.llen(f"{run.id}:{run.id}")
-    broker.close()
+    broker = run.broker_counts()
+    unacked_at_kill, queued_at_kill = broker["unacked"], broker["queued"]
     run.kill(first)
     killed_at = time.monotonic()
     with receiver.lock:
@@ -244,10 +164,9 @@ def test_webhooks_arrive_once_but_for_the_sends_in_flight_when_the_worker_is_kil
     # ...and again once the killed sends' claims have outlived their lease.
     time.sleep(max(0.0, killed_at + LEASE_SECONDS + 0.5 - time.monotonic()))
     enqueued_third = run.sweep()
-    wait_for(
+    run.wait_for(
         lambda: not rows.exclude(status=DeliveryStatus.SUCCEEDED).exists(),
         what=f"all {DELIVERIES} deliveries to succeed",
-        run=run,
     )
     elapsed = time.monotonic() - started
 
