@@ -19,7 +19,7 @@ from accounts.models import DigestFrequency
 from communities.models import Role
 from digests.tasks import send_due_digests
 from meetings.models import Occurrence
-from meetings.reminders import sweep
+from meetings.tasks import sweep
 from meetings.services.series import series_create
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
