@@ -19,8 +19,8 @@ from accounts.models import DigestFrequency
 from communities.models import Role
 from digests.tasks import send_due_digests
 from meetings.models import Occurrence
-from meetings.tasks import sweep
 from meetings.services.series import series_create
+from meetings.tasks import sweep
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 from .helpers import Journey, htmx_settled, sign_in
