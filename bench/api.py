@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,36 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import pages_load, stack  # noqa: E402
 
 DATABASE = "bench_api"
-
-
-def wrk(url: str, headers: dict[str, str], *, seconds: float, connections: int) -> dict:
-    script = stack.VAR / "report.lua"
-    script.write_text(pages_load.WRK_SCRIPT)
-    command = [
-        "wrk",
-        f"-t{min(2, connections)}",
-        f"-c{connections}",
-        f"-d{seconds:g}s",
-        "--timeout",
-        "30s",
-    ]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command += ["-s", str(script), url]
-    output = subprocess.run(  # noqa: S603 - our own wrk command line
-        command, check=True, capture_output=True, text=True, timeout=seconds + 90
-    )
-    match = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output.stdout, re.MULTILINE)
-    if not match:
-        raise RuntimeError(f"wrk said:\n{output.stdout}\n{output.stderr}")
-    requests, duration_us, p50, p95, bad_status, socket_errors = map(int, match.groups())
-    return {
-        "requests": requests,
-        "rps": requests / (duration_us / 1e6),
-        "p50": p50 / 1000,
-        "p95": p95 / 1000,
-        "errors": bad_status + socket_errors,
-    }
 
 
 def main() -> None:
@@ -114,13 +82,13 @@ def measure(urls, args, *, ready: str) -> None:
         if status != 200:
             sys.exit(f"{name} answered {status} at {url}: not measuring what is not there")
         sizes[name] = len(body)
-        wrk(url, headers, seconds=2, connections=args.connections)  # warm every worker
+        pages_load.wrk(url, {}, headers=headers, seconds=2, connections=args.connections)  # warm every worker
         pages_load.settle(ready)
     rounds: dict[str, list[dict]] = {name: [] for name, *_ in urls}
     for n in range(args.rounds):
         for name, url, headers in urls:
             rounds[name].append(
-                wrk(url, headers, seconds=args.seconds, connections=args.connections)
+                pages_load.wrk(url, {}, headers=headers, seconds=args.seconds, connections=args.connections)
             )
             pages_load.settle(ready)
         print(f"  round {n + 1} of {args.rounds} done", flush=True)

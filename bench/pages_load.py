@@ -277,16 +277,19 @@ def settle(ready_url: str) -> None:
     time.sleep(0.5)
 
 
-def wrk(url: str, cookies: dict[str, str], *, seconds: float, connections: int) -> dict:
+def wrk(
+    url: str, cookies: dict[str, str], *, seconds: float, connections: int, headers: dict[str, str] | None = None
+) -> dict:
+    """Load `url` for `seconds` with wrk, signed in by `cookies` and/or `headers`."""
     script = stack.VAR / "report.lua"
     script.write_text(WRK_SCRIPT)
-    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    command = [
-        "wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds:g}s",
-        "--timeout", "30s", "-s", str(script), url,
-    ]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    headers = dict(headers or {})
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["-s", str(script), url]
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 90)  # noqa: S603
     match = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output.stdout, re.MULTILINE)
     if not match:
